@@ -14,7 +14,7 @@
  * 'not-yet' with what to wait for.
  */
 
-import { USERSPACE_FIELDS } from './packet/flow-match.js';
+import { Field, USERSPACE_FIELDS } from './packet/flow-match.js';
 import { ParsedPacket, parseFrame } from './packet/parse.js';
 import { applyActions } from './packet/rewrite.js';
 import { PacketContext } from './packet-context.js';
@@ -166,7 +166,7 @@ function finish(ctx: PacketContext, o: Outcome): SimResult {
   const generated: GeneratedPacket[] = ctx.generatedOut.slice();
   return {
     verdict,
-    reason: verdict === 'forward' ? '' : ctx.reason || outcomeName(o),
+    reason: reasonOf(ctx, verdict, o),
     actions: o === Outcome.FORWARD ? ctx.actions.slice() : EMPTY,
     origMatch: orig,
     userspaceOnly: isUserspace(ctx),
@@ -175,6 +175,25 @@ function finish(ctx: PacketContext, o: Outcome): SimResult {
     effects: errorDrop ? ctx.effects.filter(isArpEffect) : ctx.effects.slice(),
     stateful: !errorDrop && ctx.stateful,
   };
+}
+
+/**
+ * Why the packet ended as it did. A forward has no reason (a flood branch that
+ * a filter dropped is not the packet's fate); a userspace result names what
+ * forbade the kernel flow.
+ */
+function reasonOf(ctx: PacketContext, verdict: Verdict, o: Outcome): string {
+  if (verdict === 'forward') return '';
+  if (verdict === 'userspace') {
+    // A drop keeps its own reason; a forward says what forbade the kernel flow.
+    if (o !== Outcome.FORWARD && ctx.reason !== '') return ctx.reason;
+    const seen = ctx.wcmatch.seen | ctx.origMatch.seen;
+    if (seen & Field.ICMP_ID) return 'userspace:icmp-id-read';
+    if (seen & Field.ICMP_DATA) return 'userspace:icmp-data-read';
+    if (seen & Field.USERSPACE_MARK) return 'userspace:mark-read';
+    return 'userspace:no-kernel-flow';
+  }
+  return ctx.reason || outcomeName(o);
 }
 
 function isArpEffect(e: { readonly kind: string }): boolean {
