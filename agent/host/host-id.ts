@@ -52,10 +52,23 @@ export interface HostIdPaths {
   readonly legacy?: string;
 }
 
+function resolvePaths(paths: HostIdPaths): { primary: string; legacy: string } {
+  return {
+    primary: paths.primary ?? process.env['MIDONET_HOST_ID_FILEPATH'] ?? HOST_ID_FILE,
+    legacy: paths.legacy ?? LEGACY_HOST_ID_FILE,
+  };
+}
+
+/** The stored id, or null when neither file has one (tools like mm-ctl never create it). */
+export function readHostId(paths: HostIdPaths = {}): string | null {
+  const { primary, legacy } = resolvePaths(paths);
+  return readFrom(primary) ?? readFrom(legacy);
+}
+
+/** The stored id, or a new one persisted to the primary file (the agent at startup). */
 export function loadHostId(paths: HostIdPaths = {}): string {
-  const primary = paths.primary ?? process.env['MIDONET_HOST_ID_FILEPATH'] ?? HOST_ID_FILE;
-  const legacy = paths.legacy ?? LEGACY_HOST_ID_FILE;
-  const found = readFrom(primary) ?? readFrom(legacy);
+  const { primary } = resolvePaths(paths);
+  const found = readHostId(paths);
   if (found !== null) return found;
   const id = randomUUID();
   try {

@@ -28,7 +28,10 @@ export class PacketCounters {
   readonly reasons = new Map<string, number>();
 
   countReason(reason: string): void {
-    this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
+    this.countReasonN(reason, 1);
+  }
+  countReasonN(reason: string, n: number): void {
+    if (n > 0) this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + n);
   }
 }
 

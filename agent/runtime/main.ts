@@ -1,0 +1,170 @@
+/**
+ * `midolman run`: the agent daemon. Start-up, in order (MidoNet's Midolman
+ * main and its services):
+ *
+ *   1. host id (/etc/midonet_host_id.properties), ZooKeeper bootstrap from the
+ *      environment and /etc/midolman/midolman.conf;
+ *   2. ZooKeeper session; mn-conf (schemas, templates, per-host overrides);
+ *   3. host registration (Host object, alive, HostState) — refused ⇒ exit 2;
+ *   4. topology store (every class watched) and the topology service building
+ *      immutable devices; port bindings of this host;
+ *   5. datapath `midonet` (re-created), tunnel vports, a vport per bound
+ *      interface as it appears (rtnetlink), port active state published;
+ *   6. the packet workflow on upcalls; flow expiry and the waiting room on one
+ *      coarse timer; Prometheus metrics.
+ *
+ * ZooKeeper trouble: while disconnected the agent forwards with the topology
+ * it has (log line + `midolman_zookeeper_connected` 0); on reconnect the store
+ * catches up; on a new session it re-registers its ephemeral state.
+ */
+
+import { hostname } from 'node:os';
+import { loadHostId } from '../host/host-id.js';
+import { HostRegistration } from '../host/registration.js';
+import { HostBindings } from '../host/bindings.js';
+import { scanInterfaces } from '../host/interfaces.js';
+import { createZkClient, type ZkClient } from '../nsdb/zk/index.js';
+import { Zoom } from '../nsdb/zoom.js';
+import { TopologyStore } from '../nsdb/topology-store.js';
+import { loadConfig, zkBootstrap, parseDurationMs } from './config.js';
+import { child } from './log.js';
+import { PacketCounters, conditionGauge, registerPacketCounters, serveMetrics } from './metrics.js';
+import { TopologyService } from '../topology/topology-service.js';
+import { DpifNetlink } from '../datapath/dpif-netlink.js';
+import { DatapathController } from '../datapath/datapath-controller.js';
+import { FlowController } from '../flows/flow-controller.js';
+import { PortResolver } from '../flows/port-resolver.js';
+import { PacketWorkflow, datapathFlowSink, type InstalledFlow } from '../workflow/packet-workflow.js';
+import { LocalState } from '../state/local-state.js';
+import { Simulator } from '../../simulation/simulator.js';
+
+const log = child('main');
+
+export async function runAgent(_argv: readonly string[]): Promise<number> {
+  const hostId = loadHostId();
+  const boot = zkBootstrap();
+  log.info({ hostId, zookeeper: boot.hosts, root: boot.rootKey }, 'midolman-ts starting');
+
+  const zk: ZkClient = createZkClient({ connectString: boot.hosts });
+  let zkConnected = false;
+  zk.onSession((ev) => {
+    zkConnected = ev === 'connected' || ev === 'reconnected';
+    if (ev === 'disconnected') log.warn('ZooKeeper disconnected: forwarding with the topology we have');
+    else if (ev === 'expired') log.warn('ZooKeeper session expired: re-registering ephemeral state');
+    else log.info({ ev }, 'ZooKeeper session');
+  });
+  await zk.connect();
+  zkConnected = true;
+  conditionGauge('midolman_zookeeper_connected', 'ZooKeeper session connected', () => zkConnected);
+
+  const config = await loadConfig(zk, hostId);
+  const zoom = new Zoom(zk, boot.rootKey);
+  const registration = new HostRegistration(zk, zoom, { hostId, hostName: hostname(), interfaces: scanInterfaces });
+  await registration.start();
+
+  const store = new TopologyStore(zk, { root: boot.rootKey });
+  await store.loadAll();
+
+  const counters = new PacketCounters();
+  const dpif = DpifNetlink.open(config.str('agent.midolman.datapath'), { mode: 'recreate' });
+  let flows: FlowController<InstalledFlow> | null = null;
+  const invalidate = (tag: string): number => flows?.invalidate(tag) ?? 0;
+  flows = new FlowController<InstalledFlow>(
+    datapathFlowSink(dpif, (e) => log.warn({ err: String(e) }, 'flow delete failed')),
+    config.int('agent.datapath.max_flow_count'),
+  );
+  const topology = new TopologyService({ source: store, localHostId: hostId, invalidate, log: child('topology') });
+
+  const datapath = new DatapathController({
+    dpif,
+    log: child('datapath'),
+    vxlanOverlayPort: config.int('agent.datapath.vxlan_overlay_udp_port'),
+    vxlanVtepPort: config.int('agent.datapath.vxlan_vtep_udp_port'),
+    setPortActive: (id, up) => registration.setPortActive(id, up),
+    legacyTunnelKey: (id) => topology.currentObjects().ports.find((p) => p.id === id)?.tunnel_key,
+    invalidate,
+  });
+  datapath.ensureOverlay();
+  for (const i of scanInterfaces()) if (i.up === true) await datapath.interfaceUp(i.name);
+
+  const bindings = new HostBindings(store, hostId);
+  bindings.on((ev) => {
+    if (ev.kind === 'bound') void datapath.bind(ev.binding.portId, ev.binding.interfaceName);
+    else void datapath.unbind(ev.portId);
+  });
+  await bindings.start();
+  for (const b of bindings.current()) await datapath.bind(b.portId, b.interfaceName);
+
+  const state = new LocalState({
+    arpStaleMs: parseDurationMs(config.raw('agent.arptable.arp_stale') ?? '60s'),
+    arpExpirationMs: parseDurationMs(config.raw('agent.arptable.arp_expiration') ?? '90s'),
+    flowStateIdleMs: 60_000,
+  });
+  const resolver = new PortResolver({
+    topo: () => topology.current(),
+    localHostId: hostId,
+    localDpPort: (id) => datapath.localDpPort(id),
+    overlay: datapath.overlay,
+  });
+  let sim = new Simulator(topology.current(), state);
+  let simTopo = topology.current();
+  const workflow = new PacketWorkflow({
+    dp: dpif,
+    ports: datapath,
+    simulator: () => {
+      const t = topology.current();
+      if (t !== simTopo) {
+        simTopo = t;
+        sim = new Simulator(t, state);
+      }
+      return sim;
+    },
+    state,
+    flows,
+    resolver,
+    clock: Date.now,
+    counters,
+    megaflow: dpif.info().megaflow !== null,
+  });
+  dpif.onUpcall((u) => workflow.handleUpcall(u));
+  dpif.onOutputError = (op, _seq, errno) => {
+    counters.countReason(`${op}-errno-${errno}`);
+  };
+  registerPacketCounters(counters, () => flows?.size ?? 0);
+
+  // One coarse timer: flow expiry, parked packets, idle flow state, retries.
+  const tick = setInterval(() => {
+    const now = Date.now();
+    flows?.expire(now);
+    for (const t of state.expire(now)) invalidate(t);
+    workflow.retryParked(() => true);
+    if (datapath.overlay.gre === null || datapath.overlay.vxlan === null) datapath.ensureOverlay();
+    dpif.drainOutput();
+  }, 1_000);
+
+  const listen = process.env['MM_METRICS_LISTEN'] ?? '127.0.0.1:7300';
+  const metrics = listen === '' ? null : serveMetrics(listen);
+  log.info({ datapath: dpif.name, ports: datapath.entangled().length, metrics: listen }, 'midolman-ts running');
+
+  return await new Promise<number>((resolve) => {
+    const stop = (sig: string): void => {
+      log.info({ sig }, 'stopping');
+      clearInterval(tick);
+      metrics?.close();
+      bindings.stop();
+      topology.close();
+      store.close();
+      flows?.clear();
+      void registration
+        .stop()
+        .catch(() => undefined)
+        .finally(() => {
+          dpif.close();
+          void zk.close();
+          resolve(0);
+        });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}

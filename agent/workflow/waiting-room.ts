@@ -1,0 +1,127 @@
+/**
+ * WaitingRoom: packets whose simulation said "not yet" (a topology object still
+ * loading, an ARP answer, a NAT block), parked until what they wait for arrives
+ * or their time is up (MidoNet's WaitingRoom; 5 s by default).
+ *
+ * Parked packets own a copy of their frame. Keys are strings (`waitKey`) so
+ * the agent can say "ARP for 10.0.0.1 on router R arrived" without knowing
+ * which packets care. Bounded: past `capacity` the oldest parked packet is
+ * dropped (counted by the caller through `expire`).
+ */
+
+import type { NotYetKey } from '../../simulation/result.js';
+
+export interface Parked {
+  readonly portId: string;
+  readonly dpPort: number;
+  readonly frame: Uint8Array;
+}
+
+interface Entry {
+  readonly key: string;
+  readonly parked: Parked;
+  readonly deadline: number;
+  done: boolean;
+}
+
+export function waitKey(k: NotYetKey): string {
+  switch (k.kind) {
+    case 'object':
+      return `object:${k.objectClass}:${k.id}`;
+    case 'arp':
+      return `arp:${k.routerId}:${k.ip}`;
+    case 'nat-block':
+      return `nat:${k.deviceId}:${k.ip}`;
+  }
+}
+
+export class WaitingRoom {
+  private readonly byKey = new Map<string, Entry[]>();
+  private readonly fifo: Entry[] = [];
+  private head = 0;
+  private live = 0;
+  dropped = 0;
+
+  constructor(
+    private readonly maxWaitMs: number,
+    private readonly capacity = 10_000,
+  ) {}
+
+  get size(): number {
+    return this.live;
+  }
+
+  /** Distinct things being waited for (for the agent to fetch or ARP for). */
+  keys(): IterableIterator<string> {
+    return this.byKey.keys();
+  }
+
+  park(key: NotYetKey, p: Parked, now: number): void {
+    if (this.live >= this.capacity) this.dropOldest();
+    const k = waitKey(key);
+    const e: Entry = { key: k, parked: p, deadline: now + this.maxWaitMs, done: false };
+    let l = this.byKey.get(k);
+    if (l === undefined) this.byKey.set(k, (l = []));
+    l.push(e);
+    this.fifo.push(e);
+    this.live++;
+  }
+
+  /** Removes and returns the packets whose key is `ready` and whose time is not up. */
+  take(ready: (key: string) => boolean, now: number): Parked[] {
+    const out: Parked[] = [];
+    for (const [k, l] of this.byKey) {
+      if (!ready(k)) continue;
+      for (const e of l) {
+        if (e.done) continue;
+        e.done = true;
+        this.live--;
+        if (e.deadline > now) out.push(e.parked);
+        else this.dropped++;
+      }
+      this.byKey.delete(k);
+    }
+    return out;
+  }
+
+  /** Drops packets whose time is up; returns how many. */
+  expire(now: number): number {
+    let n = 0;
+    while (this.head < this.fifo.length) {
+      const e = this.fifo[this.head]!;
+      if (!e.done && e.deadline > now) break;
+      if (!e.done) {
+        this.remove(e);
+        n++;
+      }
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.fifo.length) {
+      this.fifo.splice(0, this.head);
+      this.head = 0;
+    }
+    this.dropped += n;
+    return n;
+  }
+
+  private dropOldest(): void {
+    while (this.head < this.fifo.length) {
+      const e = this.fifo[this.head++]!;
+      if (!e.done) {
+        this.remove(e);
+        this.dropped++;
+        return;
+      }
+    }
+  }
+
+  private remove(e: Entry): void {
+    e.done = true;
+    this.live--;
+    const l = this.byKey.get(e.key);
+    if (l === undefined) return;
+    const i = l.indexOf(e);
+    if (i >= 0) l.splice(i, 1);
+    if (l.length === 0) this.byKey.delete(e.key);
+  }
+}
