@@ -29,7 +29,7 @@ import { canonicalUuid } from '../../simulation/packet/addr.js';
 import { LocalState } from '../state/local-state.js';
 import { loadTopologyFile } from '../topology-file/index.js';
 import { readCaptureFile, ethernetFrames } from '../capture/pcap.js';
-import { PortResolver } from '../flows/port-resolver.js';
+import { TopologyPortResolver } from '../flows/port-resolver.js';
 import { describeFlow } from '../flows/describe-flow.js';
 import { UsageError, parseOptions } from './options.js';
 
@@ -70,7 +70,7 @@ export async function simulateCommand(argv: readonly string[], out: (line: strin
   for (const p of objects.ports) {
     if (p.host_id === host && p.interface_name !== undefined) dpPorts.set(p.id, FIRST_VM_PORT + dpPorts.size);
   }
-  const resolver = new PortResolver({
+  const resolver = new TopologyPortResolver({
     topo: () => snapshot,
     localHostId: host,
     localDpPort: (id) => dpPorts.get(id),
@@ -92,7 +92,7 @@ export async function simulateCommand(argv: readonly string[], out: (line: strin
   return 0;
 }
 
-function lineFor(index: number, p: PacketEntry, r: SimResult, resolver: PortResolver): SimulateLine {
+function lineFor(index: number, p: PacketEntry, r: SimResult, resolver: TopologyPortResolver): SimulateLine {
   const generated = r.generated.map((g) => ({ port: g.portId, frame: hex(g.frame) }));
   if (r.verdict === 'not-yet') {
     return { index, result: 'error-drop', egress: [], generated, reason: r.reason, flow: '' };

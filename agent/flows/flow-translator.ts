@@ -51,7 +51,7 @@ export type PortResolution =
       readonly dstIp: number;
       readonly tos: number;
     }
-  | { readonly kind: 'unknown' };
+  | { readonly kind: 'unknown'; readonly why?: string };
 
 export interface PortResolver {
   resolve(portId: string): PortResolution;

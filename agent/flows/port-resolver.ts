@@ -12,19 +12,7 @@
  */
 
 import type { TopologyView } from '../../simulation/topology/view.js';
-
-export type PortTarget =
-  | { readonly kind: 'local'; readonly dpPort: number }
-  | {
-      readonly kind: 'tunnel';
-      readonly dpPort: number;
-      readonly key: number;
-      readonly srcIp: number;
-      readonly dstIp: number;
-      readonly tos: number;
-      readonly zoneType: 'GRE' | 'VXLAN';
-    }
-  | { readonly kind: 'unknown'; readonly why: string };
+import type { PortResolution, PortResolver } from './flow-translator.js';
 
 export interface OverlayPorts {
   /** Datapath port number of `tngre-overlay`, or null if absent. */
@@ -41,10 +29,10 @@ export interface PortResolverDeps {
   readonly overlay: OverlayPorts;
 }
 
-export class PortResolver {
+export class TopologyPortResolver implements PortResolver {
   constructor(private readonly deps: PortResolverDeps) {}
 
-  resolve(portId: string): PortTarget {
+  resolve(portId: string): PortResolution {
     const topo = this.deps.topo();
     const port = topo.port(portId);
     if (port === null) return { kind: 'unknown', why: 'no-such-port' };
@@ -56,7 +44,7 @@ export class PortResolver {
     return this.tunnelTo(topo, port.hostId, port.tunnelKey);
   }
 
-  private tunnelTo(topo: TopologyView, peerHostId: string, key: number): PortTarget {
+  private tunnelTo(topo: TopologyView, peerHostId: string, key: number): PortResolution {
     const local = topo.host(this.deps.localHostId);
     if (local === null) return { kind: 'unknown', why: 'local-host-unknown' };
     for (const zoneId of local.tunnelZoneIds) {
@@ -67,7 +55,7 @@ export class PortResolver {
       if (src === undefined || dst === undefined) continue;
       const dpPort = zone.type === 'GRE' ? this.deps.overlay.gre : this.deps.overlay.vxlan;
       if (dpPort === null) return { kind: 'unknown', why: `no-${zone.type.toLowerCase()}-overlay-vport` };
-      return { kind: 'tunnel', dpPort, key, srcIp: src, dstIp: dst, tos: 0, zoneType: zone.type };
+      return { kind: 'tunnel', dpPort, key, srcIp: src, dstIp: dst, tos: 0 };
     }
     return { kind: 'unknown', why: 'no-shared-tunnel-zone' };
   }

@@ -33,7 +33,7 @@ import { TopologyService } from '../topology/topology-service.js';
 import { DpifNetlink } from '../datapath/dpif-netlink.js';
 import { DatapathController } from '../datapath/datapath-controller.js';
 import { FlowController } from '../flows/flow-controller.js';
-import { PortResolver } from '../flows/port-resolver.js';
+import { TopologyPortResolver } from '../flows/port-resolver.js';
 import { PacketWorkflow, datapathFlowSink, type InstalledFlow } from '../workflow/packet-workflow.js';
 import { LocalState } from '../state/local-state.js';
 import { Simulator } from '../../simulation/simulator.js';
@@ -100,7 +100,7 @@ export async function runAgent(_argv: readonly string[]): Promise<number> {
     arpExpirationMs: parseDurationMs(config.raw('agent.arptable.arp_expiration') ?? '90s'),
     flowStateIdleMs: 60_000,
   });
-  const resolver = new PortResolver({
+  const resolver = new TopologyPortResolver({
     topo: () => topology.current(),
     localHostId: hostId,
     localDpPort: (id) => datapath.localDpPort(id),

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PacketWorkflow, datapathFlowSink, type InstalledFlow } from '../../../../agent/workflow/packet-workflow.js';
 import { FlowController } from '../../../../agent/flows/flow-controller.js';
-import { PortResolver } from '../../../../agent/flows/port-resolver.js';
+import { TopologyPortResolver } from '../../../../agent/flows/port-resolver.js';
 import { PacketCounters } from '../../../../agent/runtime/metrics.js';
 import { LocalState } from '../../../../agent/state/local-state.js';
 import type { Upcall } from '../../../../agent/datapath/dpif.js';
@@ -82,7 +82,7 @@ function setup() {
   let now = 1_000;
   const state = new LocalState();
   const counters = new PacketCounters();
-  const resolver = new PortResolver({ topo: () => topo, localHostId: LOCAL_HOST, localDpPort: (id) => dpOf.get(id), overlay: { gre: 1, vxlan: 2 } });
+  const resolver = new TopologyPortResolver({ topo: () => topo, localHostId: LOCAL_HOST, localDpPort: (id) => dpOf.get(id), overlay: { gre: 1, vxlan: 2 } });
   const flows = new FlowController<InstalledFlow>(datapathFlowSink(dp, (e) => assert.fail(String(e))));
   const sim = new Simulator(topo, state);
   const wf = new PacketWorkflow({
