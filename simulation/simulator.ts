@@ -19,7 +19,7 @@ import { ParsedPacket, parseFrame } from './packet/parse.js';
 import { applyActions } from './packet/rewrite.js';
 import { PacketContext } from './packet-context.js';
 import { ingressPort, egressPort } from './devices/port.js';
-import { dhcpReply } from './replies/dhcp.js';
+import { DHCP_DROP, dhcpReply, type DhcpConfig } from './replies/dhcp.js';
 import { NotYetError } from './not-yet.js';
 import { Outcome, outcomeName } from './outcome.js';
 import type { GeneratedPacket, SimResult, Verdict } from './result.js';
@@ -39,6 +39,8 @@ export interface SimOptions {
   readonly random?: () => number;
   /** Cap on generated packets simulated per input (loops of replies). */
   readonly maxGenerated?: number;
+  /** agent.midolman.dhcp_mtu and the underlay MTU (tunnel interface MTU − overhead). */
+  readonly dhcp?: DhcpConfig;
 }
 
 const EMPTY: readonly never[] = Object.freeze([]);
@@ -89,7 +91,9 @@ export class Simulator {
     const port = ctx.topo.port(portId);
     if (port === null) return ctx.fail('unknown-ingress-port', Outcome.ERROR_DROP);
     if (port.kind === 'bridge' && port.isExterior) {
-      const reply = dhcpReply(ctx, port);
+      const reply = dhcpReply(ctx, port, this.options.dhcp);
+      // A malformed request is a temporary drop (MidoNet's ErrorDrop).
+      if (reply === DHCP_DROP) return ctx.fail('dhcp-malformed', Outcome.ERROR_DROP);
       if (reply !== null) {
         ctx.generate(port.id, reply);
         return ctx.fail('dhcp', Outcome.NOOP);

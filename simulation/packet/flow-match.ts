@@ -123,11 +123,17 @@ export class FlowMatch {
     this._ethSrc = 0;
     this._ethDst = 0;
     this._etherType = EtherType.NONE;
-    this._vlans.length = 0;
+    // Truncate without releasing the backing store (length = 0 would, and the
+    // next tagged frame would allocate it again).
+    while (this._vlans.length > 0) this._vlans.pop();
     this._nwSrc = 0;
     this._nwDst = 0;
-    this.nwSrc6.fill(0);
-    this.nwDst6.fill(0);
+    // IPv6 addresses are only meaningful (and only written) with an IPv6
+    // ethertype; clearing them otherwise costs more than the parse itself.
+    if (this._etherType === EtherType.IPV6) {
+      this.nwSrc6.fill(0);
+      this.nwDst6.fill(0);
+    }
     this._nwProto = 0;
     this._nwTos = 0;
     this._nwTtl = 0;
@@ -159,8 +165,13 @@ export class FlowMatch {
     for (let i = 0; i < o._vlans.length; i++) v.push(o._vlans[i]!);
     this._nwSrc = o._nwSrc;
     this._nwDst = o._nwDst;
-    this.nwSrc6.set(o.nwSrc6);
-    this.nwDst6.set(o.nwDst6);
+    // (etherType was copied above: this is o's, so stale bytes of a former
+    // IPv6 packet here are only ever compared or read under an IPv6 type, and
+    // an IPv6 copy always overwrites them.)
+    if (o._etherType === EtherType.IPV6) {
+      this.nwSrc6.set(o.nwSrc6);
+      this.nwDst6.set(o.nwDst6);
+    }
     this._nwProto = o._nwProto;
     this._nwTos = o._nwTos;
     this._nwTtl = o._nwTtl;
@@ -459,8 +470,9 @@ export class FlowMatch {
     if (this._ethDst !== o._ethDst) d |= Field.ETH_DST;
     if (this._etherType !== o._etherType) d |= Field.ETHER_TYPE;
     if (!sameVlans(this._vlans, o._vlans)) d |= Field.VLAN;
-    if (this._nwSrc !== o._nwSrc || !sameBytes(this.nwSrc6, o.nwSrc6)) d |= Field.NW_SRC;
-    if (this._nwDst !== o._nwDst || !sameBytes(this.nwDst6, o.nwDst6)) d |= Field.NW_DST;
+    const v6 = this._etherType === EtherType.IPV6 && o._etherType === EtherType.IPV6;
+    if (this._nwSrc !== o._nwSrc || (v6 && !sameBytes(this.nwSrc6, o.nwSrc6))) d |= Field.NW_SRC;
+    if (this._nwDst !== o._nwDst || (v6 && !sameBytes(this.nwDst6, o.nwDst6))) d |= Field.NW_DST;
     if (this._nwProto !== o._nwProto) d |= Field.NW_PROTO;
     if (this._nwTos !== o._nwTos) d |= Field.NW_TOS;
     if (this._nwTtl !== o._nwTtl) d |= Field.NW_TTL;

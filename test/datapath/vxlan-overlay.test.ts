@@ -71,10 +71,10 @@ test('ping between two hosts over the VXLAN overlay; the underlay carries VNI 0x
   const b = await startAgent('mmhB', 'tapB', '192.168.50.2', '192.168.50.1');
   assert.match(sh('ip netns exec mmhA ss -Hlun'), /:6677\b/);
 
-  const dump = spawnSh('exec ip netns exec mmhB tcpdump -l -nn -c 4 -i uB udp port 6677');
+  const dump = spawnSh('exec ip netns exec mmhB tcpdump -l -nn -T vxlan -c 4 -i uB udp port 6677');
   let captured = '';
   dump.stdout!.on('data', (d: Buffer) => { captured += d.toString(); });
-  await sleep(1500); // tcpdump needs a moment to attach under TCG
+  await sleep(1500); // tcpdump needs a moment to attach under TCG; -T vxlan: 6677 is not 4789
 
   const r = await shAsync('ip netns exec mmvA ping -c 3 -i 0.3 -W 3 10.0.0.2');
   await Promise.race([once(dump, 'exit'), sleep(5000)]);

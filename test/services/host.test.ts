@@ -152,7 +152,7 @@ test('mm-ctl bind/unbind change exactly the expected fields, in one multi, and t
   assert.deepEqual(port?.obj, { ...before.port, host_id: H1, interface_name: 'tap-new', previous_host_id: H2 });
   assert.equal(port?.version, 1);
   assert.deepEqual((await zoom.read('hosts', H1))?.obj, { ...before.h1, port_ids: [P1] });
-  assert.deepEqual((await zoom.read('hosts', H2))?.obj, { ...before.h2, port_ids: [] });
+  assert.deepEqual((await zoom.read('hosts', H2))?.obj, { id: H2, name: 'node-2' }, 'empty repeated field = absent');
   const pprov = decodeZoomObject((await admin.get(zoom.paths.object('Port', P1))).data).provenance;
   assert.deepEqual(pprov.map((p) => [p.change_owner, p.change_type, p.change_version]),
     [[ZoomOwner.NONE, ZoomChange.DATA, 0], [ZoomOwner.AGENT_BINDING, ZoomChange.DATA, 1]]);
@@ -168,7 +168,7 @@ test('mm-ctl bind/unbind change exactly the expected fields, in one multi, and t
   void _h;
   void _i;
   assert.deepEqual((await zoom.read('ports', P1))?.obj, { ...rest, previous_host_id: H1 });
-  assert.deepEqual((await zoom.read('hosts', H1))?.obj, { ...before.h1, port_ids: [] });
+  assert.deepEqual((await zoom.read('hosts', H1))?.obj, before.h1);
   await until(() => seen.length >= 1, 3000, 'unbound event');
   assert.deepEqual(seen, [{ kind: 'unbound', portId: P1, interfaceName: 'tap-new' }]);
 
