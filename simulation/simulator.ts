@@ -90,6 +90,9 @@ export class Simulator {
   private enter(ctx: PacketContext, portId: string): Outcome {
     const port = ctx.topo.port(portId);
     if (port === null) return ctx.fail('unknown-ingress-port', Outcome.ERROR_DROP);
+    // Conntrack looks packets up in the scope of the device they entered on.
+    ctx.ingressPortId = port.id;
+    ctx.ingressDeviceId = port.deviceId;
     if (port.kind === 'bridge' && port.isExterior) {
       const reply = dhcpReply(ctx, port, this.options.dhcp);
       // A malformed request is a temporary drop (MidoNet's ErrorDrop).

@@ -153,6 +153,11 @@ test('mm-ctl bind/unbind change exactly the expected fields, in one multi, and t
   assert.equal(port?.version, 1);
   assert.deepEqual((await zoom.read('hosts', H1))?.obj, { ...before.h1, port_ids: [P1] });
   assert.deepEqual((await zoom.read('hosts', H2))?.obj, { id: H2, name: 'node-2' }, 'empty repeated field = absent');
+  const zx = await Promise.all([
+    admin.exists(zoom.paths.model('Port', P1)), admin.exists(zoom.paths.model('Host', H1)),
+    admin.exists(zoom.paths.model('Host', H2)), admin.exists(zoom.paths.object('Port', P1)),
+  ]);
+  assert.equal(new Set(zx.map((s) => s?.mzxid)).size, 1, 'port, both hosts and provenance changed in one multi');
   const pprov = decodeZoomObject((await admin.get(zoom.paths.object('Port', P1))).data).provenance;
   assert.deepEqual(pprov.map((p) => [p.change_owner, p.change_type, p.change_version]),
     [[ZoomOwner.NONE, ZoomChange.DATA, 0], [ZoomOwner.AGENT_BINDING, ZoomChange.DATA, 1]]);

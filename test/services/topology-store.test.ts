@@ -213,3 +213,20 @@ test('catch-up: changes made while partitioned, then after a session expiry', as
   await c.close();
   await proxy.close();
 });
+
+test('midolman topology import/export commands', async () => {
+  const { topologyCommand } = await import('../../agent/cli/topology-cmd.js');
+  const { mkdtempSync, readFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const root = `/cmd${++rootN}`;
+  const env = { MIDO_ZOOKEEPER_HOSTS: zk.connectString, MIDO_ZOOKEEPER_ROOT_KEY: root };
+  const src = join(repoRoot, 'examples', 'two-tier', 'topology.json');
+  assert.equal(await topologyCommand(['import', src], { env, iniPaths: [] }), 0);
+  assert.equal(await topologyCommand(['import', src], { env, iniPaths: [] }), 1, 'second import: objects exist');
+  const out = join(mkdtempSync(join(tmpdir(), 'mm-exp-')), 'out.json');
+  assert.equal(await topologyCommand(['export', out], { env, iniPaths: [] }), 0);
+  const back = loadTopologyFile(out);
+  assert.deepEqual(sorted(back.objects), sorted(file.objects));
+  assert.ok(readFileSync(out, 'utf8').startsWith('{'));
+  assert.equal(await topologyCommand(['frobnicate'], { env, iniPaths: [] }), 1);
+});
