@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { DpifNetlink, GenlSession } from '../datapath/dpif-netlink.js';
 import { flowPutFromRecords, keyFromRecords, toOdpFlow } from '../datapath/dpif-flow-spec.js';
 import { formatFlow } from '../datapath/flow-text.js';
-import { parseFlow, parseKeyList } from '../datapath/flow-text-parse.js';
+import { FlowTextError, parseFlow, parseKeyList } from '../datapath/flow-text-parse.js';
 import { NetlinkError } from '../datapath/netlink-error.js';
 
 const USAGE = `usage:
@@ -143,7 +143,7 @@ export function main(argv: string[]): number {
       process.stderr.write(`mm-dpctl: ${e.message}\n${USAGE}\n`);
       return 2;
     }
-    if (e instanceof Error && e.name === 'FlowTextError') {
+    if (e instanceof FlowTextError) {
       process.stderr.write(`mm-dpctl: bad flow text: ${e.message}\n`);
       return 2;
     }

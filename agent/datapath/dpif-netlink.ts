@@ -145,6 +145,12 @@ export class DpifNetlink implements Dpif {
   private readonly out: NlChannel;
   private readonly outPoller: PollerHandle;
   private readonly outW = new NlWriter(65536);
+  /** Executes issued by upcall handlers, sent with one sendmmsg per received batch. */
+  private readonly execW = new NlWriter(1 << 20);
+  private execCount = 0;
+  private inDrain = false;
+  private execOffs = new Uint32Array(1024);
+  private execLens = new Uint32Array(1024);
   private readonly vports = new Map<number, VportSocket>();
   private readonly slotSize: number;
   private readonly slots: number;
@@ -197,6 +203,11 @@ export class DpifNetlink implements Dpif {
       s.close();
       throw e;
     }
+  }
+
+  /** Resolved generic-netlink family ids (benchmarks and tools that frame messages themselves). */
+  get families(): OvsFamilies {
+    return this.s.fam;
   }
 
   info(): DpInfo {
@@ -315,6 +326,14 @@ export class DpifNetlink implements Dpif {
 
   execute(key: AttrSource, actions: AttrSource, packet: Uint8Array): void {
     this.execSeq = (this.execSeq + 1) & MARK_MASK;
+    if (this.inDrain && this.execCount < this.execOffs.length && this.execW.length + packet.length + 4096 < this.execW.buf.length) {
+      // Inside an upcall batch: queue, flushed with one sendmmsg when the batch is done.
+      const at = writeExecute(this.execW, this.s.fam.packet.id, this.execSeq | EXECUTE_SEQ_BIT, this.ifindex, key, actions, packet);
+      this.execOffs[this.execCount] = at;
+      this.execLens[this.execCount] = this.execW.length - at;
+      this.execCount++;
+      return;
+    }
     this.outW.reset();
     writeExecute(this.outW, this.s.fam.packet.id, this.execSeq | EXECUTE_SEQ_BIT, this.ifindex, key, actions, packet);
     this.out.send(this.outW.bytes(), 'packet-execute');
@@ -335,6 +354,21 @@ export class DpifNetlink implements Dpif {
       m.reset(this.out.rx, 0, n);
       while (m.next()) if (m.isError() && m.errno() !== 0) this.outputError(m.erroredSeq(), m.errno());
     }
+  }
+
+  /** Sends the executes queued during an upcall batch (one sendmmsg, 1024 at most per call). */
+  private flushExecutes(): void {
+    const n = this.execCount;
+    if (n === 0) return;
+    this.execCount = 0;
+    let sent = 0;
+    while (sent < n) {
+      const rc = netlink().sendBatch(this.out.fd, this.execW.buf, this.execOffs.subarray(sent), this.execLens.subarray(sent), n - sent);
+      if (rc <= 0) { this.counters.executeErrors += n - sent; break; }
+      sent += rc;
+    }
+    this.counters.executesSent += sent;
+    this.execW.reset();
   }
 
   private outputError(seq: number, errno: number): void {
@@ -381,10 +415,16 @@ export class DpifNetlink implements Dpif {
         return; // EAGAIN, or the socket is gone
       }
       this.counters.upcallBatches++;
-      for (let i = 0; i < n; i++) {
-        const len = this.slotMeta[2 * i]!;
-        if ((this.slotMeta[2 * i + 1]! & MSG_TRUNC) !== 0) { this.counters.upcallsTruncated++; continue; }
-        this.deliver(portNo, pktFamily, i * this.slotSize, len);
+      this.inDrain = true;
+      try {
+        for (let i = 0; i < n; i++) {
+          const len = this.slotMeta[2 * i]!;
+          if ((this.slotMeta[2 * i + 1]! & MSG_TRUNC) !== 0) { this.counters.upcallsTruncated++; continue; }
+          this.deliver(portNo, pktFamily, i * this.slotSize, len);
+        }
+      } finally {
+        this.inDrain = false;
+        this.flushExecutes();
       }
       if (n < this.slots) return;
     }

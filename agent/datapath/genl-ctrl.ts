@@ -5,7 +5,8 @@
  * openvswitch.ko loads; every request is addressed to such an id, so the agent resolves them
  * once at start (CTRL_CMD_GETFAMILY by name) and keeps them in an `OvsFamilies` record. Multicast
  * groups are read for completeness (MidoNet records but never joins them, datapath.md §1.1).
- * A missing family means the module is not loaded: family-lookup fails with ENOENT.
+ * A missing family means the module is not loaded: nlctrl answers EINVAL (its reply for an unknown
+ * name), surfacing as NetlinkError { code: 'EINVAL', op: 'family-lookup' }.
  */
 import {
   CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_ATTR_MCAST_GROUPS, CTRL_ATTR_MCAST_GRP_ID,
@@ -70,7 +71,7 @@ export function parseFamily(buf: Uint8Array, off: number, len: number): GenlFami
   return { name: r.value.name, id: r.value.id, groups };
 }
 
-/** Resolves one family on `ch`; NetlinkError(ENOENT, 'family-lookup') when the kernel lacks it. */
+/** Resolves one family on `ch`; NetlinkError(EINVAL, 'family-lookup') when the kernel lacks it. */
 export function lookupFamily(ch: NlChannel, name: string): GenlFamily {
   const w = new NlWriter(256);
   const seq = ch.nextSeq();

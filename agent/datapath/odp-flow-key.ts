@@ -131,8 +131,13 @@ function encodeL4(w: NlWriter, m: FlowMatch, v6: boolean): void {
   const proto = m.peek(Field.NW_PROTO);
   const src = m.peek(Field.SRC_PORT);
   const dst = m.peek(Field.DST_PORT);
-  if (proto === IpProto.TCP) putPorts(w, OVS_KEY_ATTR_TCP, src, dst);
-  else if (proto === IpProto.UDP) putPorts(w, OVS_KEY_ATTR_UDP, src, dst);
+  if (proto === IpProto.TCP) {
+    putPorts(w, OVS_KEY_ATTR_TCP, src, dst);
+    // The kernel requires tcp_flags beside a TCP key ("Missing key ...
+    // expected=...40280"); it is never in a mask, so its value is the packet's.
+    const p = w.putAttrHeader(OVS_KEY_ATTR_TCP_FLAGS, 2);
+    w.view.setUint16(p, m.tcpFlags & 0x0fff, false);
+  } else if (proto === IpProto.UDP) putPorts(w, OVS_KEY_ATTR_UDP, src, dst);
   else if (proto === IpProto.ICMP && !v6) putTypeCode(w, OVS_KEY_ATTR_ICMP, src, dst);
   else if (proto === IpProto.ICMPV6 && v6) {
     putTypeCode(w, OVS_KEY_ATTR_ICMPV6, src, dst);

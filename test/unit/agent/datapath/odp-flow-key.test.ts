@@ -46,7 +46,9 @@ test('eth+ipv4+tcp key is byte-exact and never marks fields seen', () => {
   const m = tcpMatch();
   assert.equal(hex(encode(m)),
     '0800030001000000' + '1000040000112233445566778899aabb' + '0600060008000000' +
-    '100007000a0000010a00000206004000' + '0800090004d20050');
+    '100007000a0000010a00000206004000' + '0800090004d20050' +
+    // tcp_flags(0): the kernel requires it beside every TCP key.
+    '0600120000000000');
   assert.equal(m.seen, 0);
 });
 
@@ -55,7 +57,7 @@ test('round trip: ipv4 tcp / udp / icmp, fragments', () => {
   let r = roundTrip(t);
   assert.equal(r.fit, Fitness.PERFECT);
   assertSame(t, r.back);
-  assert.equal(r.text, 'in_port(1),eth(src=00:11:22:33:44:55,dst=66:77:88:99:aa:bb),eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.2,proto=6,tos=0,ttl=64,frag=no),tcp(src=1234,dst=80)');
+  assert.equal(r.text, 'in_port(1),eth(src=00:11:22:33:44:55,dst=66:77:88:99:aa:bb),eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.2,proto=6,tos=0,ttl=64,frag=no),tcp(src=1234,dst=80),tcp_flags(0)');
   const u = tcpMatch(); u.nwProto = 17; u.srcPort = 68; u.dstPort = 67;
   r = roundTrip(u);
   assert.equal(r.fit, Fitness.PERFECT); assertSame(u, r.back);
@@ -103,7 +105,7 @@ test('round trip: 802.1Q and QinQ (tpid 0x88a8 outside, 0x8100 inside, CFI set o
   let r = roundTrip(m);
   assert.equal(r.fit, Fitness.PERFECT); assertSame(m, r.back);
   assert.deepEqual(r.back.peekVlans(), [10]);
-  assert.match(r.text, /eth_type\(0x8100\),vlan\(vid=10,pcp=0\),encap\(eth_type\(0x0800\),ipv4\(.*\),tcp\(src=1234,dst=80\)\)$/);
+  assert.match(r.text, /eth_type\(0x8100\),vlan\(vid=10,pcp=0\),encap\(eth_type\(0x0800\),ipv4\(.*\),tcp\(src=1234,dst=80\),tcp_flags\(0\)\)$/);
   const q = tcpMatch();
   q.addInnerVlan(100); q.addInnerVlan(10);
   b = encode(q);
