@@ -79,7 +79,7 @@ export class PacketContext {
   /** Why the packet was dropped or ended (last writer wins). */
   reason = '';
 
-  readonly tags = new Set<string>();
+  readonly tags = new TagSet();
   readonly actions: VirtualAction[] = [];
   readonly generated: PendingGenerated[] = [];
   readonly effects: SimEffect[] = [];
@@ -114,11 +114,12 @@ export class PacketContext {
     this.userspaceOnly = false;
     this.reason = '';
     this.tags.clear();
-    this.actions.length = 0;
-    this.generated.length = 0;
-    this.effects.length = 0;
-    this.egressPorts.length = 0;
-    this.generatedOut.length = 0;
+    // Setting length is a runtime call even on an empty array: skip it then.
+    if (this.actions.length !== 0) this.actions.length = 0;
+    if (this.generated.length !== 0) this.generated.length = 0;
+    if (this.effects.length !== 0) this.effects.length = 0;
+    if (this.egressPorts.length !== 0) this.egressPorts.length = 0;
+    if (this.generatedOut.length !== 0) this.generatedOut.length = 0;
   }
 
   addTag(tag: string): void {
@@ -147,3 +148,51 @@ export class PacketContext {
 
 const EMPTY: readonly string[] = Object.freeze([]);
 const EMPTY_FRAME = new Uint8Array(0);
+
+/** Past this many tags a hash set backs the list (floods over many ports). */
+const TAG_LINEAR_MAX = 8;
+
+/**
+ * The flow's tags: a set of strings in insertion order. A simulation adds a
+ * handful (about 5 to 15), each a freshly built string, so a linear scan beats
+ * hashing them; and unlike Set.clear(), which reallocates the hash table,
+ * clearing keeps the array. Set-like where callers need it (add, has, size,
+ * clear, iteration).
+ */
+export class TagSet implements Iterable<string> {
+  private readonly list: string[] = [];
+  private hashed: Set<string> | null = null;
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  add(tag: string): this {
+    if (this.has(tag)) return this;
+    this.list.push(tag);
+    if (this.hashed !== null) this.hashed.add(tag);
+    else if (this.list.length > TAG_LINEAR_MAX) this.hashed = new Set(this.list);
+    return this;
+  }
+
+  has(tag: string): boolean {
+    if (this.hashed !== null) return this.hashed.has(tag);
+    const l = this.list;
+    for (let i = 0; i < l.length; i++) if (l[i] === tag) return true;
+    return false;
+  }
+
+  clear(): void {
+    if (this.list.length !== 0) this.list.length = 0;
+    this.hashed = null;
+  }
+
+  /** A fresh array of the tags, in insertion order. */
+  toArray(): string[] {
+    return this.list.slice();
+  }
+
+  [Symbol.iterator](): Iterator<string> {
+    return this.list[Symbol.iterator]();
+  }
+}

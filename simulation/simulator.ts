@@ -177,7 +177,7 @@ function finish(ctx: PacketContext, o: Outcome): SimResult {
     actions: o === Outcome.FORWARD ? ctx.actions.slice() : EMPTY,
     origMatch: orig,
     userspaceOnly: isUserspace(ctx),
-    tags: errorDrop ? EMPTY : Array.from(ctx.tags),
+    tags: errorDrop ? EMPTY : ctx.tags.toArray(),
     generated,
     effects: errorDrop ? ctx.effects.filter(isArpEffect) : ctx.effects.slice(),
     stateful: !errorDrop && ctx.stateful,

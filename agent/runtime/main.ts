@@ -106,7 +106,8 @@ export async function runAgent(_argv: readonly string[]): Promise<number> {
     localDpPort: (id) => datapath.localDpPort(id),
     overlay: datapath.overlay,
   });
-  let sim = new Simulator(topology.current(), state);
+  const simOptions = { dhcp: { dhcpMtu: config.int('agent.midolman.dhcp_mtu') } };
+  let sim = new Simulator(topology.current(), state, simOptions);
   let simTopo = topology.current();
   const workflow = new PacketWorkflow({
     dp: dpif,
@@ -115,7 +116,7 @@ export async function runAgent(_argv: readonly string[]): Promise<number> {
       const t = topology.current();
       if (t !== simTopo) {
         simTopo = t;
-        sim = new Simulator(t, state);
+        sim = new Simulator(t, state, simOptions);
       }
       return sim;
     },

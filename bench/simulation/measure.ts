@@ -3,12 +3,13 @@
  * allocation, one line of figures per case.
  *
  * Speed: tinybench runs the case for `time` ms on one core (node is single
- * threaded; nothing else of ours runs) and reports throughput (ops/s) and the
- * latency distribution (mean, p50, p99, in µs).
+ * threaded; nothing else of ours runs); we print calls per second (1 / mean
+ * latency) and the latency distribution (mean, p50, p99, in µs). On a shared
+ * machine p50 is the steadiest figure.
  *
  * Bytes per simulation: V8 has no per-call allocation counter in Node 20, so
  * we read `process.memoryUsage().heapUsed` before and after a batch of calls.
- * The batch is small (2,000 calls) so that it fits in the young generation and
+ * The batch is small (500 calls, a few MB) so that it fits in the young generation and
  * no scavenge runs inside it; a full GC (`gc()`, exposed at runtime through
  * v8.setFlagsFromString('--expose-gc')) settles the heap before each batch.
  * A batch whose delta is negative was interrupted by a GC and is discarded;
@@ -46,7 +47,7 @@ export function fullGc(): void {
 }
 
 /** Median heap growth per call over `batches` batches of `perBatch` calls. */
-export function bytesPerCall(fn: () => void, perBatch = 2000, batches = 9): number {
+export function bytesPerCall(fn: () => void, perBatch = 500, batches = 15): number {
   const deltas: number[] = [];
   for (let b = 0; b < batches; b++) {
     fullGc();
@@ -69,7 +70,9 @@ export async function measure(name: string, fn: () => void, o: { time?: number; 
   if (r.state !== 'completed') throw new Error(`${name}: ${r.state}`);
   const f: Figures = {
     name,
-    opsPerSec: r.throughput.mean,
+    // Calls per second of wall time (1 / mean latency), not tinybench's mean of
+    // per-sample throughputs, which a skewed latency distribution inflates.
+    opsPerSec: 1000 / r.latency.mean,
     meanUs: r.latency.mean * 1000,
     p50Us: r.latency.p50 * 1000,
     p99Us: r.latency.p99 * 1000,
