@@ -149,50 +149,44 @@ export class PacketContext {
 const EMPTY: readonly string[] = Object.freeze([]);
 const EMPTY_FRAME = new Uint8Array(0);
 
-/** Past this many tags a hash set backs the list (floods over many ports). */
-const TAG_LINEAR_MAX = 8;
-
 /**
- * The flow's tags: a set of strings in insertion order. A simulation adds a
- * handful (about 5 to 15), each a freshly built string, so a linear scan beats
- * hashing them; and unlike Set.clear(), which reallocates the hash table,
- * clearing keeps the array. Set-like where callers need it (add, has, size,
- * clear, iteration).
+ * The flow's tags, in insertion order. A simulation adds a handful (about 5 to
+ * 25), so appending to a reused array beats hashing them; unlike Set.clear(),
+ * which reallocates its table, clearing keeps the slots. Duplicates are not
+ * removed: the flow controller's tag index is a set of sets.
  */
 export class TagSet implements Iterable<string> {
+  // Slots are reused across packets: `n` is the logical size. Duplicates are
+  // kept (the flow index tolerates them) so `add` is a store, not a lookup;
+  // `has` (the traversed-device condition, rare) scans.
   private readonly list: string[] = [];
-  private hashed: Set<string> | null = null;
+  private n = 0;
 
   get size(): number {
-    return this.list.length;
+    return this.n;
   }
 
   add(tag: string): this {
-    if (this.has(tag)) return this;
-    this.list.push(tag);
-    if (this.hashed !== null) this.hashed.add(tag);
-    else if (this.list.length > TAG_LINEAR_MAX) this.hashed = new Set(this.list);
+    this.list[this.n++] = tag;
     return this;
   }
 
   has(tag: string): boolean {
-    if (this.hashed !== null) return this.hashed.has(tag);
     const l = this.list;
-    for (let i = 0; i < l.length; i++) if (l[i] === tag) return true;
+    for (let i = 0; i < this.n; i++) if (l[i] === tag) return true;
     return false;
   }
 
   clear(): void {
-    if (this.list.length !== 0) this.list.length = 0;
-    this.hashed = null;
+    this.n = 0;
   }
 
-  /** A fresh array of the tags, in insertion order. */
+  /** A fresh array of the tags, in insertion order (duplicates possible). */
   toArray(): string[] {
-    return this.list.slice();
+    return this.list.slice(0, this.n);
   }
 
   [Symbol.iterator](): Iterator<string> {
-    return this.list[Symbol.iterator]();
+    return this.list.slice(0, this.n)[Symbol.iterator]();
   }
 }

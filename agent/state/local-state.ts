@@ -54,8 +54,12 @@ interface Expiring<T> {
 }
 
 export class LocalState implements StateView {
-  private readonly macs = new Map<string, string>();
-  private readonly bridgeArps = new Map<string, number>();
+  /** bridge → VLAN → MAC → port. Nested so a lookup builds no key string. */
+  private readonly macs = new Map<string, Map<number, Map<number, string>>>();
+  private macCount = 0;
+  /** bridge → IPv4 → MAC. */
+  private readonly bridgeArps = new Map<string, Map<number, number>>();
+  private bridgeArpCount = 0;
   private readonly routerArps = new Map<string, ArpEntryView>();
   private readonly conntrack = new Map<string, Expiring<ConnTrackKey>>();
   private readonly nats = new Map<string, Expiring<{ key: NatKey; binding: NatBinding }>>();
@@ -72,10 +76,10 @@ export class LocalState implements StateView {
   // --- StateView ----------------------------------------------------------------
 
   macPort(bridgeId: string, vlan: number, mac: number): string | null {
-    return this.macs.get(`${bridgeId}|${vlan}|${mac}`) ?? null;
+    return this.macs.get(bridgeId)?.get(vlan)?.get(mac) ?? null;
   }
   bridgeArp(bridgeId: string, ip: number): number | null {
-    return this.bridgeArps.get(`${bridgeId}|${ip}`) ?? null;
+    return this.bridgeArps.get(bridgeId)?.get(ip) ?? null;
   }
   routerArp(routerId: string, ip: number): ArpEntryView | null {
     return this.routerArps.get(`${routerId}|${ip}`) ?? null;
@@ -132,14 +136,23 @@ export class LocalState implements StateView {
   private applyOne(e: SimEffect, now: number): boolean {
     switch (e.kind) {
       case 'mac-learned': {
-        const k = `${e.bridgeId}|${e.vlan}|${e.mac}`;
-        if (this.macs.get(k) === e.portId) return false;
-        this.macs.set(k, e.portId);
+        let byVlan = this.macs.get(e.bridgeId);
+        if (byVlan === undefined) this.macs.set(e.bridgeId, (byVlan = new Map()));
+        let byMac = byVlan.get(e.vlan);
+        if (byMac === undefined) byVlan.set(e.vlan, (byMac = new Map()));
+        const old = byMac.get(e.mac);
+        if (old === e.portId) return false;
+        if (old === undefined) this.macCount++;
+        byMac.set(e.mac, e.portId);
         return true;
       }
-      case 'bridge-arp':
-        this.bridgeArps.set(`${e.bridgeId}|${e.ip}`, e.mac);
+      case 'bridge-arp': {
+        let byIp = this.bridgeArps.get(e.bridgeId);
+        if (byIp === undefined) this.bridgeArps.set(e.bridgeId, (byIp = new Map()));
+        if (!byIp.has(e.ip)) this.bridgeArpCount++;
+        byIp.set(e.ip, e.mac);
         return true;
+      }
       case 'router-arp':
         this.routerArps.set(`${e.routerId}|${e.ip}`, {
           mac: e.mac,
@@ -184,7 +197,9 @@ export class LocalState implements StateView {
 
   /** Removes a MAC mapping (expired, or moved by another agent). */
   forgetMac(bridgeId: string, vlan: number, mac: number): boolean {
-    return this.macs.delete(`${bridgeId}|${vlan}|${mac}`);
+    const gone = this.macs.get(bridgeId)?.get(vlan)?.delete(mac) ?? false;
+    if (gone) this.macCount--;
+    return gone;
   }
 
   /** Drops flow-state keys whose idle deadline passed; returns the dropped tags. */
@@ -199,11 +214,11 @@ export class LocalState implements StateView {
   /** Counts, for metrics and tests. */
   sizes(): { macs: number; conntrack: number; nat: number; routerArp: number; bridgeArp: number } {
     return {
-      macs: this.macs.size,
+      macs: this.macCount,
       conntrack: this.conntrack.size,
       nat: this.nats.size,
       routerArp: this.routerArps.size,
-      bridgeArp: this.bridgeArps.size,
+      bridgeArp: this.bridgeArpCount,
     };
   }
 }

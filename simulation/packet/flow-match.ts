@@ -95,9 +95,18 @@ export class FlowMatch {
   private readonly _vlans: number[] = [];
   private _nwSrc = 0;
   private _nwDst = 0;
-  /** IPv6 addresses; meaningful only when etherType is IPv6. */
-  readonly nwSrc6 = new Uint8Array(16);
-  readonly nwDst6 = new Uint8Array(16);
+  // IPv6 addresses, allocated on first use: most matches are never IPv6, and
+  // a result clones its match on every simulation.
+  private _src6: Uint8Array | null = null;
+  private _dst6: Uint8Array | null = null;
+  /** IPv6 source (16 bytes, writable); meaningful only when etherType is IPv6. */
+  get nwSrc6(): Uint8Array {
+    return (this._src6 ??= new Uint8Array(16));
+  }
+  /** IPv6 destination (16 bytes, writable); meaningful only when etherType is IPv6. */
+  get nwDst6(): Uint8Array {
+    return (this._dst6 ??= new Uint8Array(16));
+  }
   private _nwProto = 0;
   private _nwTos = 0;
   private _nwTtl = 0;
@@ -131,8 +140,8 @@ export class FlowMatch {
     // IPv6 addresses are only meaningful (and only written) with an IPv6
     // ethertype; clearing them otherwise costs more than the parse itself.
     if (this._etherType === EtherType.IPV6) {
-      this.nwSrc6.fill(0);
-      this.nwDst6.fill(0);
+      this._src6?.fill(0);
+      this._dst6?.fill(0);
     }
     this._nwProto = 0;
     this._nwTos = 0;

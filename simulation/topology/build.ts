@@ -9,7 +9,7 @@
  * Bad objects are reported in `diagnostics` and left out; building never throws.
  */
 
-import type { Network, Router as RouterObject, Route as RouteObject, TopologyObjects } from './objects.js';
+import type { Dhcp, Network, Router as RouterObject, Route as RouteObject, TopologyObjects } from './objects.js';
 import type { Bridge, Route, Router, SimPort } from './model.js';
 import { makeSubnet, parseIpv4, parseIpv4Subnet } from '../packet/addr.js';
 import { Diagnostics } from './diagnostics.js';
@@ -35,10 +35,39 @@ export function buildTopology(objs: TopologyObjects, options: BuildOptions = {})
     const built = buildPort(p, options.portState ?? {}, diag);
     if (built !== null) ports.set(p.id, built);
   }
+  // One pass over the ports and routes instead of one per device.
+  const byDevice = groupBy(ports.values(), (p) => p.deviceId);
+  const routesByRouter = groupBy(objs.routes, (r) => r.router_id);
+  const routesByPort = groupBy(objs.routes, (r) => r.next_hop_port_id);
+  const dhcpsByNetwork = groupBy(objs.dhcps, (d) => d.network_id);
+  const routesById = new Map(objs.routes.map((r) => [r.id, r]));
+  const portObjs = new Map(objs.ports.map((p) => [p.id, p]));
   const bridges = new Map<string, Bridge>();
-  for (const n of objs.networks) bridges.set(n.id, buildBridge(n, objs, ports));
+  for (const n of objs.networks) {
+    const dhcps = [...(dhcpsByNetwork.get(n.id) ?? [])];
+    for (const id of n.dhcp_ids ?? []) {
+      const d = objs.dhcps.find((x) => x.id === id);
+      if (d !== undefined && !dhcps.includes(d)) dhcps.push(d);
+    }
+    bridges.set(n.id, buildBridge(n, portsOf(n.id, n.port_ids, ports, byDevice), dhcps, ports));
+  }
   const routers = new Map<string, Router>();
-  for (const r of objs.routers) routers.set(r.id, buildRouter(r, objs, ports, diag));
+  for (const r of objs.routers) {
+    const own = portsOf(r.id, r.port_ids, ports, byDevice);
+    const candidates = new Set<RouteObject>(routesByRouter.get(r.id) ?? []);
+    for (const id of r.route_ids ?? []) {
+      const ro = routesById.get(id);
+      if (ro !== undefined) candidates.add(ro);
+    }
+    for (const p of own) {
+      for (const ro of routesByPort.get(p.id) ?? []) candidates.add(ro);
+      for (const id of portObjs.get(p.id)?.route_ids ?? []) {
+        const ro = routesById.get(id);
+        if (ro !== undefined) candidates.add(ro);
+      }
+    }
+    routers.set(r.id, buildRouter(r, own, candidates, ports, diag));
+  }
   const chains = buildChains(objs.chains, objs.rules, diag);
   const services = buildServices(objs, ports, diag);
   const snapshot = new TopologySnapshot({
@@ -52,8 +81,25 @@ export function buildTopology(objs: TopologyObjects, options: BuildOptions = {})
   return { snapshot, diagnostics: diag };
 }
 
+function groupBy<T>(items: Iterable<T>, key: (t: T) => string | undefined): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const t of items) {
+    const k = key(t);
+    if (k === undefined) continue;
+    let l = m.get(k);
+    if (l === undefined) m.set(k, (l = []));
+    l.push(t);
+  }
+  return m;
+}
+
 /** Ports of a device: its back-reference list plus ports naming it. */
-function portsOf(deviceId: string, backRefs: readonly string[] | undefined, ports: Map<string, SimPort>): SimPort[] {
+function portsOf(
+  deviceId: string,
+  backRefs: readonly string[] | undefined,
+  ports: Map<string, SimPort>,
+  byDevice: Map<string, SimPort[]>,
+): SimPort[] {
   const out: SimPort[] = [];
   const seen = new Set<string>();
   for (const id of backRefs ?? []) {
@@ -63,8 +109,8 @@ function portsOf(deviceId: string, backRefs: readonly string[] | undefined, port
       seen.add(id);
     }
   }
-  for (const p of ports.values()) {
-    if (p.deviceId === deviceId && !seen.has(p.id)) {
+  for (const p of byDevice.get(deviceId) ?? []) {
+    if (!seen.has(p.id)) {
       out.push(p);
       seen.add(p.id);
     }
@@ -72,8 +118,8 @@ function portsOf(deviceId: string, backRefs: readonly string[] | undefined, port
   return out;
 }
 
-function buildBridge(n: Network, objs: TopologyObjects, ports: Map<string, SimPort>): Bridge {
-  const own = portsOf(n.id, n.port_ids, ports).filter((p) => p.kind !== 'router');
+function buildBridge(n: Network, ownPorts: readonly SimPort[], dhcpObjs: readonly Dhcp[], ports: Map<string, SimPort>): Bridge {
+  const own = ownPorts.filter((p) => p.kind !== 'router');
   const vlanToPort = new Map<number, string>();
   const vlanPeerPorts: string[] = [];
   const routerMacToPort = new Map<number, string>();
@@ -92,8 +138,6 @@ function buildBridge(n: Network, objs: TopologyObjects, ports: Map<string, SimPo
       }
     }
   }
-  const dhcpIds = new Set(n.dhcp_ids ?? []);
-  const dhcpObjs = objs.dhcps.filter((d) => d.network_id === n.id || dhcpIds.has(d.id));
   return Object.freeze({
     id: n.id,
     adminUp: n.admin_state_up ?? true,
@@ -125,18 +169,16 @@ function publishes(p: SimPort): boolean {
   return p.adminUp && (p.isInterior || (p.isExterior && p.active));
 }
 
-function buildRouter(r: RouterObject, objs: TopologyObjects, ports: Map<string, SimPort>, diag: Diagnostics): Router {
-  const own = portsOf(r.id, r.port_ids, ports);
-  const ownIds = new Set(own.map((p) => p.id));
-  const routeIds = new Set(r.route_ids ?? []);
-  for (const p of objs.ports) if (ownIds.has(p.id)) for (const id of p.route_ids ?? []) routeIds.add(id);
+function buildRouter(
+  r: RouterObject,
+  own: readonly SimPort[],
+  candidates: ReadonlySet<RouteObject>,
+  ports: Map<string, SimPort>,
+  diag: Diagnostics,
+): Router {
   const routes: Route[] = [];
-  for (const ro of objs.routes) {
-    const belongs =
-      routeIds.has(ro.id) ||
-      ro.router_id === r.id ||
-      (ro.next_hop_port_id !== undefined && ownIds.has(ro.next_hop_port_id));
-    if (!belongs) continue;
+  // Candidates: routes naming the router, listed by it, or through its ports.
+  for (const ro of candidates) {
     if (ro.next_hop_port_id !== undefined) {
       const port = ports.get(ro.next_hop_port_id);
       // A route through an unplugged or non-publishing port is absent.
