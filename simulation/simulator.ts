@@ -207,13 +207,18 @@ function isArpEffect(e: { readonly kind: string }): boolean {
   return e.kind === 'router-arp' || e.kind === 'arp-needed';
 }
 
+/**
+ * A frame the parser refused is dropped without a kernel flow: what we could
+ * not parse we cannot describe as a key, and the kernel's own key for it says
+ * nothing about why we refused it.
+ */
 function dropUnparsed(ctx: PacketContext, reason: string): SimResult {
   return {
     verdict: 'drop',
     reason,
     actions: EMPTY,
     origMatch: ctx.origMatch.clone(),
-    userspaceOnly: false,
+    userspaceOnly: true,
     tags: EMPTY,
     generated: EMPTY,
     effects: EMPTY,

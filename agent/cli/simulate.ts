@@ -105,7 +105,9 @@ function lineFor(index: number, p: PacketEntry, r: SimResult, resolver: Topology
       egress = applyActions(p.frame, pkt, r.actions).map((e) => ({ port: e.portId, frame: hex(e.frame) }));
     }
   }
-  const flow = r.verdict === 'consumed' ? '' : describeFlow(r, resolver);
+  // Nothing is installed for a consumed packet or an unparsable frame.
+  const noFlow = r.verdict === 'consumed' || (r.verdict === 'drop' && r.userspaceOnly);
+  const flow = noFlow ? '' : describeFlow(r, resolver);
   return { index, result: r.verdict, egress, generated, reason: r.reason, flow };
 }
 

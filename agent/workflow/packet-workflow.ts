@@ -150,7 +150,8 @@ export class PacketWorkflow {
   private dropped(r: SimResult, cls: ExpiryClass): void {
     this.d.counters.dropped++;
     this.d.counters.countReason(r.reason);
-    this.install(r, [], cls);
+    // A drop that may not become a flow (unparsable frame) just drops the packet.
+    if (!r.userspaceOnly) this.install(r, [], cls);
   }
 
   /** Flow put with the mask of the fields the simulation read. */
