@@ -19,7 +19,7 @@ import { MSG_TRUNC, netlink, type PollerHandle } from '../../native/lib/index.js
 import { EAGAIN, EEXIST, ENOBUFS, ENODEV, ENOENT } from '../../native/lib/errno.js';
 import { FlowMatch } from '../../simulation/packet/flow-match.js';
 import type {
-  DpFlow, DpFlowStats, Dpif, DpifCounters, OutputErrorHandler, UpcallHandler,
+  DpFlow, DpFlowStats, Dpif, DpifCounters, OutputErrorHandler, Upcall, UpcallHandler,
 } from './dpif.js';
 import { lookupOvsFamilies, type OvsFamilies } from './genl-ctrl.js';
 import { parseDp, writeDpCreate, writeDpDelete, writeDpDump, writeDpGet, type DpInfo } from './genl-datapath.js';
@@ -27,7 +27,7 @@ import {
   parseFlow, writeFlowDelete, writeFlowDump, writeFlowFlush, writeFlowGet, writeFlowPut,
   type AttrSource, type FlowPutSpec,
 } from './genl-flow.js';
-import { parseUpcall, writeExecute } from './genl-packet.js';
+import { UpcallSlots, parseUpcallInto, writeExecute, writeExecuteSpans, type UpcallReason } from './genl-packet.js';
 import {
   parseVport, writeVportCreate, writeVportDelete, writeVportDump, writeVportGet,
   type VportInfo, type VportSpec,
@@ -37,6 +37,8 @@ import { NlChannel } from './nl-channel.js';
 import { NlMessages } from './nl-reader.js';
 import { NlWriter } from './nl-writer.js';
 import { decodeFlowKey } from './odp-flow-key.js';
+import { Fitness } from './odp-types.js';
+import type { NlSpan } from './nl-reader.js';
 import { GENL_HDRLEN, NLMSG_HDRLEN } from './nl-constants.js';
 
 export interface DpifNetlinkOptions {
@@ -127,6 +129,19 @@ function copySpan(buf: Uint8Array, s: { off: number; len: number } | null): Uint
   return s === null ? null : buf.slice(s.off, s.off + s.len);
 }
 
+/**
+ * The one Upcall object a dpif hands to its handler, refilled for every upcall (with its spans
+ * and its FlowMatch): see the ownership rule on `Upcall` in dpif.ts.
+ */
+class ReusedUpcall implements Upcall {
+  portNo = 0;
+  reason: UpcallReason = 'miss';
+  userdata: NlSpan | null = null;
+  fitness: Fitness = Fitness.PERFECT;
+  readonly match = new FlowMatch();
+  constructor(readonly buf: Uint8Array, readonly packet: NlSpan, readonly key: NlSpan) {}
+}
+
 interface VportSocket {
   readonly info: VportInfo;
   readonly ch: NlChannel;
@@ -158,6 +173,8 @@ export class DpifNetlink implements Dpif {
   private readonly slotMeta: Int32Array;
   private readonly upcallRcvbuf: number;
   private readonly msgs = new NlMessages();
+  private readonly upSlots = new UpcallSlots();
+  private readonly up: ReusedUpcall;
   private handler: UpcallHandler = () => {};
   private putSeq = 0;
   private execSeq = 0;
@@ -173,6 +190,7 @@ export class DpifNetlink implements Dpif {
     this.slotBuf = new Uint8Array(this.slotSize * this.slots);
     this.slotMeta = new Int32Array(this.slots * 2);
     this.upcallRcvbuf = opts.upcallRcvbuf ?? 2 * 1024 * 1024;
+    this.up = new ReusedUpcall(this.slotBuf, this.upSlots.packet, this.upSlots.key);
     this.out = NlChannel.open();
     const nl = netlink();
     this.outPoller = new nl.Poller(this.out.fd, () => this.drainOutput());
@@ -340,6 +358,23 @@ export class DpifNetlink implements Dpif {
     this.counters.executesSent++;
   }
 
+  executeUpcall(u: Upcall, actions: AttrSource): void {
+    const b = u.buf, k = u.key, p = u.packet;
+    this.execSeq = (this.execSeq + 1) & MARK_MASK;
+    const seq = this.execSeq | EXECUTE_SEQ_BIT;
+    if (this.inDrain && this.execCount < this.execOffs.length && this.execW.length + k.len + p.len + 4096 < this.execW.buf.length) {
+      const at = writeExecuteSpans(this.execW, this.s.fam.packet.id, seq, this.ifindex, b, k.off, k.len, actions, p.off, p.len);
+      this.execOffs[this.execCount] = at;
+      this.execLens[this.execCount] = this.execW.length - at;
+      this.execCount++;
+      return;
+    }
+    this.outW.reset();
+    writeExecuteSpans(this.outW, this.s.fam.packet.id, seq, this.ifindex, b, k.off, k.len, actions, p.off, p.len);
+    this.out.send(this.outW.bytes(), 'packet-execute');
+    this.counters.executesSent++;
+  }
+
   drainOutput(): void {
     const nl = netlink();
     const m = this.msgs;
@@ -432,15 +467,18 @@ export class DpifNetlink implements Dpif {
 
   private deliver(portNo: number, pktFamily: number, off: number, len: number): void {
     const m = this.msgs;
+    const slots = this.upSlots;
+    const u = this.up;
     m.reset(this.slotBuf, off, len);
     while (m.next()) {
       if (m.type !== pktFamily || m.len < NLMSG_HDRLEN + GENL_HDRLEN) { this.counters.upcallsMalformed++; continue; }
-      const f = parseUpcall(this.slotBuf, m.payloadOff, m.payloadLen);
-      if (typeof f === 'string') { this.counters.upcallsMalformed++; continue; }
-      const match = new FlowMatch();
-      const fitness = decodeFlowKey(this.slotBuf, f.key.off, f.key.len, match);
+      if (parseUpcallInto(this.slotBuf, m.payloadOff, m.payloadLen, slots) !== null) { this.counters.upcallsMalformed++; continue; }
+      u.portNo = portNo;
+      u.reason = slots.reason;
+      u.userdata = slots.hasUserdata ? slots.ud : null;
+      u.fitness = decodeFlowKey(this.slotBuf, slots.key.off, slots.key.len, u.match);
       this.counters.upcalls++;
-      this.handler({ portNo, reason: f.reason, buf: this.slotBuf, packet: f.packet, key: f.key, userdata: f.userdata, match, fitness });
+      this.handler(u);
     }
   }
 

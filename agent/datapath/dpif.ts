@@ -9,8 +9,11 @@
  *  - flow: key (+ optional megaflow mask) → actions, installed with CREATE (EEXIST = a sibling
  *    upcall already installed it), deleted by exact key with its final stats returned.
  *  - upcall: a packet the kernel could not match, delivered with its key decoded into a
- *    FlowMatch. Its bytes live in a receive slot that is reused as soon as the handler returns:
- *    copy what must outlive the call (copyKeyBytes, packet.slice()).
+ *    FlowMatch. Ownership: everything an Upcall holds — the object itself, its spans, its
+ *    FlowMatch and the receive slot its bytes live in — is reused for the next upcall, so it is
+ *    valid only during the handler. Copy what must outlive the call (copyKeyBytes,
+ *    packet.slice(), match.clone()); flow puts and executes issued from the handler encode
+ *    their key/actions before returning, so closures over `u.match` passed to them are safe.
  *  - losses: upcalls the kernel dropped because a socket was full (datapath n_lost) and
  *    receive-side overflows (ENOBUFS) — counted, never silent.
  *
@@ -49,6 +52,7 @@ export interface DpFlowStats {
   readonly used: number;
 }
 
+/** An upcall as the handler sees it. Valid only during the handler (see "Ownership" above). */
 export interface Upcall {
   /** The vport whose socket received it (the port the packet entered on). */
   readonly portNo: number;
@@ -58,7 +62,7 @@ export interface Upcall {
   readonly packet: NlSpan;
   readonly key: NlSpan;
   readonly userdata: NlSpan | null;
-  /** The key decoded into a fresh FlowMatch (the handler may keep it). */
+  /** The key decoded into a FlowMatch that is reused for the next upcall (clone() to keep it). */
   readonly match: FlowMatch;
   readonly fitness: Fitness;
 }
@@ -110,6 +114,12 @@ export interface Dpif {
 
   /** Fire-and-forget packet execute (KEY, ACTIONS, PACKET last). */
   execute(key: AttrSource, actions: AttrSource, packet: Uint8Array): void;
+  /**
+   * Executes the upcall's own packet with the kernel's own key (copied straight from the receive
+   * slot: no views, no re-encoding); `actions` pre-encoded bytes are the cheapest. Call it from the
+   * handler only. Fire-and-forget like execute.
+   */
+  executeUpcall(u: Upcall, actions: AttrSource): void;
   /** Collects pending errors of fire-and-forget operations now (they are also polled). */
   drainOutput(): void;
   onOutputError: OutputErrorHandler;

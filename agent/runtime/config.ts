@@ -101,8 +101,11 @@ export const DEFAULTS: Readonly<FlatConfig> = Object.freeze({
   'agent.host.retries_gen_id': 300,
 });
 
+/** Legacy INI files, highest precedence first (MidoConf's list; `-c FILE` goes in front). */
 export const DEFAULT_INI_PATHS: readonly string[] = Object.freeze([
   '/etc/midolman/midolman.conf',
+  `${process.env['HOME'] ?? '/root'}/.midonetrc`,
+  '/etc/midonet/midonet.conf',
 ]);
 
 /** `[section] key = value` lines; `#`/`;` comments. */

@@ -12,12 +12,15 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include <vector>
-
 namespace mm {
 namespace {
 
 constexpr unsigned kMaxBatch = 1024;
+
+// Scratch headers for one batch call, reused: a batch call runs to completion on its thread, and
+// a vector per call was a malloc/free pair on every upcall batch.
+thread_local iovec tIov[kMaxBatch];
+thread_local mmsghdr tMsgs[kMaxBatch];
 
 sockaddr_nl KernelAddr() {
   sockaddr_nl sa{};
@@ -70,8 +73,8 @@ Napi::Value SendBatch(const Napi::CallbackInfo& info) {
   const uint32_t* offs = reinterpret_cast<const uint32_t*>(offb);
   const uint32_t* lens = reinterpret_cast<const uint32_t*>(lenb);
   sockaddr_nl sa = KernelAddr();
-  std::vector<iovec> iov(count);
-  std::vector<mmsghdr> msgs(count);
+  iovec* iov = tIov;
+  mmsghdr* msgs = tMsgs;
   for (int64_t i = 0; i < count; i++) {
     if (!InRange(info.Env(), offs[i], lens[i], total)) return info.Env().Undefined();
     iov[i] = {data + offs[i], lens[i]};
@@ -83,7 +86,7 @@ Napi::Value SendBatch(const Napi::CallbackInfo& info) {
   }
   unsigned done = 0;
   while (done < count) {
-    int n = sendmmsg(static_cast<int>(fd), msgs.data() + done, static_cast<unsigned>(count) - done,
+    int n = sendmmsg(static_cast<int>(fd), msgs + done, static_cast<unsigned>(count) - done,
                      MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -135,8 +138,8 @@ Napi::Value RecvBatch(const Napi::CallbackInfo& info) {
     return info.Env().Undefined();
   }
   int32_t* out = reinterpret_cast<int32_t*>(outb);
-  std::vector<iovec> iov(max);
-  std::vector<mmsghdr> msgs(max);
+  iovec* iov = tIov;
+  mmsghdr* msgs = tMsgs;
   for (int64_t i = 0; i < max; i++) {
     iov[i] = {data + i * slot, static_cast<size_t>(slot)};
     msgs[i] = {};
@@ -145,7 +148,7 @@ Napi::Value RecvBatch(const Napi::CallbackInfo& info) {
   }
   int n;
   do {
-    n = recvmmsg(static_cast<int>(fd), msgs.data(), static_cast<unsigned>(max), MSG_DONTWAIT,
+    n = recvmmsg(static_cast<int>(fd), msgs, static_cast<unsigned>(max), MSG_DONTWAIT,
                  nullptr);
   } while (n < 0 && errno == EINTR);
   if (n < 0) return Errno(info.Env(), errno);

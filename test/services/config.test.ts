@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startZk, type ZkServer } from '../support/zk.js';
+import { startZk, type ZkServer, testClient, closeTestClients } from '../support/zk.js';
 import { loadConfig } from '../../agent/runtime/config.js';
-import { createZkClient, type ZkClient } from '../../agent/nsdb/zk/index.js';
+import type { ZkClient } from '../../agent/nsdb/zk/index.js';
 
 const HOST = 'a0000000-0000-4000-8000-000000000001';
 const OTHER = 'a0000000-0000-4000-8000-000000000002';
@@ -17,10 +17,11 @@ let zk: ZkServer;
 let c: ZkClient;
 before(async () => {
   zk = await startZk();
-  c = createZkClient({ connectString: zk.connectString });
+  c = testClient({ connectString: zk.connectString });
   await c.connect();
 });
 after(async () => {
+  await closeTestClients();
   await c.close();
   await zk.close();
 });

@@ -8,14 +8,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startZk, type ZkServer } from '../support/zk.js';
+import { startZk, type ZkServer, testClient, closeTestClients } from '../support/zk.js';
 import { HostRegistration, HostRegistrationError, parsePortActive } from '../../agent/host/registration.js';
 import { HostBindings, type BindingEvent } from '../../agent/host/bindings.js';
 import { mmCtl, MM_CTL_BAD_COMMAND, MM_CTL_NO_HOST_ID, MM_CTL_OK, MM_CTL_STATE_ERROR } from '../../agent/cli/mm-ctl.js';
 import { TopologyStore } from '../../agent/nsdb/topology-store.js';
 import { Zoom } from '../../agent/nsdb/zoom.js';
 import { decodeZoomObject, ZoomChange, ZoomOwner } from '../../agent/nsdb/zoom-object.js';
-import { createZkClient, type ZkClient } from '../../agent/nsdb/zk/index.js';
+import type { ZkClient } from '../../agent/nsdb/zk/index.js';
 
 const H1 = 'a0000000-0000-4000-8000-000000000001';
 const H2 = 'a0000000-0000-4000-8000-000000000002';
@@ -27,10 +27,11 @@ let n = 0;
 
 before(async () => {
   zk = await startZk();
-  admin = createZkClient({ connectString: zk.connectString });
+  admin = testClient({ connectString: zk.connectString });
   await admin.connect();
 });
 after(async () => {
+  await closeTestClients();
   await admin.close();
   await zk.close();
 });
@@ -53,7 +54,7 @@ function hostIdFile(id: string): string {
 
 test('registration creates Host with provenance, alive and host; survives a session kill', async () => {
   const root = `/h${++n}`;
-  const c = createZkClient({ connectString: zk.connectString, sessionTimeoutMs: 4000 });
+  const c = testClient({ connectString: zk.connectString, sessionTimeoutMs: 4000 });
   await c.connect();
   const zoom = new Zoom(c, root);
   const reg = new HostRegistration(c, zoom, { hostId: H1, hostName: 'node-1', interfaces: () => IFS, retryMs: 200 });
@@ -133,7 +134,7 @@ test('mm-ctl bind/unbind change exactly the expected fields, in one multi, and t
   const hostIdPaths = { primary: hostIdFile(H1), legacy: '/nonexistent' };
   const base = { env, iniPaths: [], hostIdPaths, skipRootCheck: true, out: () => undefined };
 
-  const agentZk = createZkClient({ connectString: zk.connectString });
+  const agentZk = testClient({ connectString: zk.connectString });
   await agentZk.connect();
   const store = new TopologyStore(agentZk, { root });
   const bindings = new HostBindings(store, H1);

@@ -6,12 +6,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startZk, type ZkServer } from '../support/zk.js';
+import { startZk, type ZkServer, testClient, closeTestClients } from '../support/zk.js';
 import {
   ARP_CODEC, arpTablePath, MAC_PORT_CODEC, macTablePath, StateTable,
 } from '../../agent/nsdb/state-tables.js';
 import { ZoomPaths } from '../../agent/nsdb/zoom.js';
-import { createZkClient, type ZkClient } from '../../agent/nsdb/zk/index.js';
+import type { ZkClient } from '../../agent/nsdb/zk/index.js';
 
 const NET = 'c0000000-0000-4000-8000-000000000001';
 const RTR = 'e0000000-0000-4000-8000-000000000001';
@@ -26,12 +26,13 @@ let b: ZkClient;
 
 before(async () => {
   zk = await startZk();
-  a = createZkClient({ connectString: zk.connectString, sessionTimeoutMs: 4000 });
-  b = createZkClient({ connectString: zk.connectString });
+  a = testClient({ connectString: zk.connectString, sessionTimeoutMs: 4000 });
+  b = testClient({ connectString: zk.connectString });
   await a.connect();
   await b.connect();
 });
 after(async () => {
+  await closeTestClients();
   await a.close();
   await b.close();
   await zk.close();

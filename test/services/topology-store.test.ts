@@ -8,13 +8,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { repoRoot } from '../support/paths.js';
-import { startZk, startZkProxy, type ZkServer } from '../support/zk.js';
+import { startZk, startZkProxy, type ZkServer, testClient, closeTestClients } from '../support/zk.js';
 import { loadTopologyFile } from '../../agent/topology-file/index.js';
 import { importTopology, exportTopology } from '../../agent/cli/topology-cmd.js';
 import { TopologyStore, type TopologyEvent } from '../../agent/nsdb/topology-store.js';
 import { Zoom } from '../../agent/nsdb/zoom.js';
 import { decodeZoomObject } from '../../agent/nsdb/zoom-object.js';
-import { createZkClient, type ZkClient } from '../../agent/nsdb/zk/index.js';
+import type { ZkClient } from '../../agent/nsdb/zk/index.js';
 import type { TopologyObjects } from '../../simulation/topology/objects.js';
 
 const file = loadTopologyFile(join(repoRoot, 'examples', 'two-tier', 'topology.json'));
@@ -24,10 +24,11 @@ let rootN = 0;
 
 before(async () => {
   zk = await startZk();
-  writer = createZkClient({ connectString: zk.connectString });
+  writer = testClient({ connectString: zk.connectString });
   await writer.connect();
 });
 after(async () => {
+  await closeTestClients();
   await writer.close();
   await zk.close();
 });
@@ -70,7 +71,7 @@ test('a topology written in ZOOM text format loads into the topology file object
   assert.ok(net !== undefined);
   assert.deepEqual((await writer.getChildren(zoom.paths.tables('Network', net.id))).children.sort(), ['ip4_mac_table', 'mac_table']);
 
-  const c = createZkClient({ connectString: zk.connectString });
+  const c = testClient({ connectString: zk.connectString });
   await c.connect();
   const store = new TopologyStore(c, { root });
   await store.loadAll();
@@ -82,7 +83,7 @@ test('a topology written in ZOOM text format loads into the topology file object
 
 test('watches: add a rule, rebind a port, delete a route; nothing else moves', async () => {
   const { root, zoom } = await freshRoot();
-  const c = createZkClient({ connectString: zk.connectString });
+  const c = testClient({ connectString: zk.connectString });
   await c.connect();
   const store = new TopologyStore(c, { root });
   await store.loadAll();
@@ -144,7 +145,7 @@ test('corrupt and unknown data: logged and skipped, the rest loads; lazy get', a
   const text = (await writer.get(zoom.paths.model('Network', odd.id))).data.toString() + 'future_field: 7\n';
   await writer.setData(zoom.paths.model('Network', odd.id), Buffer.from(text), nr.version);
 
-  const c = createZkClient({ connectString: zk.connectString });
+  const c = testClient({ connectString: zk.connectString });
   await c.connect();
   const store = new TopologyStore(c, { root });
   await store.loadAll();
@@ -173,7 +174,7 @@ test('corrupt and unknown data: logged and skipped, the rest loads; lazy get', a
 test('catch-up: changes made while partitioned, then after a session expiry', async () => {
   const { root, zoom } = await freshRoot();
   const proxy = await startZkProxy(zk.port);
-  const c = createZkClient({ connectString: proxy.connectString, sessionTimeoutMs: 4000 });
+  const c = testClient({ connectString: proxy.connectString, sessionTimeoutMs: 4000 });
   await c.connect();
   const store = new TopologyStore(c, { root });
   await store.loadAll();

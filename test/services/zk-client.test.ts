@@ -10,8 +10,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { startZk, startZkProxy, type ZkServer } from '../support/zk.js';
-import { createZkClient } from '../../agent/nsdb/zk/index.js';
+import { startZk, startZkProxy, type ZkServer, testClient, closeTestClients } from '../support/zk.js';
 import { isZkError, type ZkClient, type ZkSessionEvent } from '../../agent/nsdb/zk/zk-client.js';
 
 const TIMEOUT = 4000;
@@ -21,6 +20,7 @@ before(async () => {
   zk = await startZk();
 });
 after(async () => {
+  await closeTestClients();
   await zk.close();
 });
 
@@ -57,7 +57,7 @@ test('bare node-zookeeper-client misses a silent server; the wrapper reports it'
   bare.on('state', (s) => bareStates.push(s.getCode()));
   bare.connect();
   await new Promise<void>((r) => bare.once('connected', () => r()));
-  const ours = createZkClient({ connectString: zk.connectString, sessionTimeoutMs: TIMEOUT });
+  const ours = testClient({ connectString: zk.connectString, sessionTimeoutMs: TIMEOUT });
   const rec = recorder(ours);
   await ours.connect();
   const sid = ours.sessionId;
@@ -79,7 +79,7 @@ test('bare node-zookeeper-client misses a silent server; the wrapper reports it'
 });
 
 test('server restart within the session timeout keeps the session and its ephemerals', async () => {
-  const c = createZkClient({ connectString: zk.connectString, sessionTimeoutMs: 8000 });
+  const c = testClient({ connectString: zk.connectString, sessionTimeoutMs: 8000 });
   const rec = recorder(c);
   await c.connect();
   await c.create('/eph-restart', Buffer.from('x'), 'ephemeral');
@@ -97,7 +97,7 @@ test('server restart within the session timeout keeps the session and its epheme
 });
 
 test('expired session: expired then connected with a new id; ephemerals gone', async () => {
-  const c = createZkClient({ connectString: zk.connectString, sessionTimeoutMs: TIMEOUT });
+  const c = testClient({ connectString: zk.connectString, sessionTimeoutMs: TIMEOUT });
   const rec = recorder(c);
   await c.connect();
   await c.create('/eph-exp', Buffer.from('x'), 'ephemeral');
@@ -113,10 +113,10 @@ test('expired session: expired then connected with a new id; ephemerals gone', a
 
 test('a watch set before a partition fires for a change made during it', async () => {
   const proxy = await startZkProxy(zk.port);
-  const writer = createZkClient({ connectString: zk.connectString });
+  const writer = testClient({ connectString: zk.connectString });
   await writer.connect();
   await writer.create('/w', Buffer.from('v1'));
-  const c = createZkClient({ connectString: proxy.connectString, sessionTimeoutMs: 8000 });
+  const c = testClient({ connectString: proxy.connectString, sessionTimeoutMs: 8000 });
   const rec = recorder(c);
   await c.connect();
   const fired: string[] = [];
@@ -138,7 +138,7 @@ test('a watch set before a partition fires for a change made during it', async (
 });
 
 test('ephemeral-sequential names, versioned writes and multi all-or-nothing', async () => {
-  const c = createZkClient({ connectString: zk.connectString });
+  const c = testClient({ connectString: zk.connectString });
   await c.connect();
   await c.mkdirs('/t/a/b');
   const p1 = await c.create('/t/a/b/k,v,', new Uint8Array(0), 'ephemeral-sequential');

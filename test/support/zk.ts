@@ -8,10 +8,10 @@
  *    `start()` brings back the same tree and the same sessions (sessions survive
  *    a restart shorter than their timeout: ZooKeeper persists them in its log).
  *  - session kill: `expireSession(id, passwd)` attaches a second connection to
- *    the session and closes it, which is how ZooKeeper's own tests expire a
- *    session; the original client then sees SESSION_EXPIRED on its next
- *    (re)connect. Spoken with raw jute frames so that it does not depend on the
- *    client library under test.
+ *    the session and closes it (as ZooKeeper's own tests expire a session),
+ *    until the server confirms the session is gone; the original client then
+ *    sees SESSION_EXPIRED on its next (re)connect. Spoken with raw jute frames
+ *    so that it does not depend on the client library under test.
  *
  * Contract: `startZk()` either resolves with a server answering `srvr` or
  * throws with the JVM's output. It never skips. Needs `java` and
@@ -23,6 +23,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createZkClient, type ZkClient, type ZkClientOptions } from '../../agent/nsdb/zk/index.js';
 
 const CLASSPATH = process.env['MM_ZK_CLASSPATH'] ?? '/usr/share/java/zookeeper.jar';
 const JAVA = process.env['MM_JAVA'] ?? 'java';
@@ -196,15 +197,27 @@ export async function startZk(opts: ZkServerOptions = {}): Promise<ZkServer> {
 }
 
 /**
- * Attach to the session with a raw ConnectRequest carrying its id and password,
- * then send closeSession (op -11). Frames: int32 length, then jute fields.
+ * Kill a session from outside: attach to it with a raw ConnectRequest carrying
+ * its id and password and, pipelined on the same connection, send closeSession
+ * (op -11). The owner's client may win the session back before the close is
+ * read (the server drops the older connection of a session), so repeat until
+ * an attach is answered with timeout 0: the server's word that the session is
+ * gone. Frames: int32 length, then jute fields.
  */
-function expireSession(port: number, sessionId: Buffer, password: Buffer): Promise<void> {
+async function expireSession(port: number, sessionId: Buffer, password: Buffer): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    if ((await attachAndClose(port, sessionId, password)) === 'gone') return;
+    await sleep(50);
+  }
+  throw new Error(`session ${sessionId.toString('hex')} survived 20 close attempts`);
+}
+
+function attachAndClose(port: number, sessionId: Buffer, password: Buffer): Promise<'gone' | 'closed'> {
   return new Promise((resolve, reject) => {
     const sock = createConnection({ host: '127.0.0.1', port });
     sock.setTimeout(5000, () => sock.destroy(new Error('expireSession timed out')));
     let buf = Buffer.alloc(0);
-    let phase: 'connect' | 'close' = 'connect';
+    let answer: 'gone' | 'closed' = 'closed';
     sock.on('connect', () => {
       const body = Buffer.alloc(4 + 8 + 4 + 8 + 4 + password.length + 1);
       let o = 0;
@@ -216,7 +229,10 @@ function expireSession(port: number, sessionId: Buffer, password: Buffer): Promi
       o = body.writeInt32BE(password.length, o);
       o += password.copy(body, o);
       body.writeUInt8(0, o); // readOnly
-      sock.write(frame(body));
+      const hdr = Buffer.alloc(8);
+      hdr.writeInt32BE(1, 0); // xid
+      hdr.writeInt32BE(-11, 4); // closeSession
+      sock.write(Buffer.concat([frame(body), frame(hdr)]));
     });
     sock.on('data', (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
@@ -224,27 +240,13 @@ function expireSession(port: number, sessionId: Buffer, password: Buffer): Promi
       const len = buf.readInt32BE(0);
       if (buf.length < 4 + len) return;
       const msg = buf.subarray(4, 4 + len);
+      // ConnectResponse: protocolVersion, timeOut, ... A zero timeout: no such session.
+      if (msg.length >= 8 && msg.readInt32BE(4) === 0) answer = 'gone';
       buf = buf.subarray(4 + len);
-      if (phase === 'connect') {
-        // ConnectResponse: protocolVersion, timeOut, sessionId. A zero timeout
-        // means the server refused (the session is already gone): fine too.
-        phase = 'close';
-        const hdr = Buffer.alloc(8);
-        hdr.writeInt32BE(1, 0); // xid
-        hdr.writeInt32BE(-11, 4); // closeSession
-        if (msg.length >= 8 && msg.readInt32BE(4) === 0) {
-          sock.destroy();
-          resolve();
-          return;
-        }
-        sock.write(frame(hdr));
-      } else {
-        sock.destroy();
-        resolve();
-      }
+      if (answer === 'gone') sock.destroy();
     });
     sock.on('error', reject);
-    sock.on('close', () => resolve());
+    sock.on('close', () => resolve(answer));
   });
 }
 
@@ -309,4 +311,22 @@ export async function startZkProxy(targetPort: number): Promise<ZkProxy> {
       await new Promise<void>((r) => srv.close(() => r()));
     },
   };
+}
+
+/**
+ * Clients made through `testClient` are closed by `closeTestClients()` (call it
+ * in `after`), so a failed test cannot leave a client reconnecting forever and
+ * keep the test process alive.
+ */
+const openClients = new Set<ZkClient>();
+
+export function testClient(opts: ZkClientOptions): ZkClient {
+  const c = createZkClient(opts);
+  openClients.add(c);
+  return c;
+}
+
+export async function closeTestClients(): Promise<void> {
+  for (const c of openClients) await c.close().catch(() => undefined);
+  openClients.clear();
 }

@@ -4,6 +4,13 @@
  *
  *   nl-bench send FILE BATCH        replay FILE (records: u32 length + one netlink message) with
  *                                   sendmmsg BATCH messages at a time; prints msgs/s
+ *   nl-bench put FLOW_FAM DP_IFINDEX IN_PORT OUT_PORT COUNT BATCH FIRST_ID FILE
+ *                                   the flow-put benchmark proper: for each flow, fill a match
+ *                                   struct (the bench's UDP flow number FIRST_ID+i), encode
+ *                                   KEY, ACTIONS and the megaflow MASK from it into the batch
+ *                                   buffer, sendmmsg BATCH at a time, drain error replies. FILE
+ *                                   holds the addon's messages for the same flows: checked
+ *                                   byte for byte (seq aside) before the timed run
  *   nl-bench upcall VPORT_FAM PKT_FAM DP_IFINDEX IFNAME OUT_PORT COUNT
  *                                   create a netdev vport IFNAME whose upcall pid is this socket,
  *                                   then answer COUNT upcalls with EXECUTE(key, output OUT_PORT,
@@ -110,6 +117,128 @@ static int msg_start(uint8_t *b, int family, int flags, int cmd, int version, in
   b[NLMSG_HDRLEN + 1] = version;
   memcpy(b + NLMSG_HDRLEN + 4, &ifindex, 4);
   return NLMSG_HDRLEN + 8;
+}
+
+/* A flow match as the bench's simulation leaves it: values plus the fields it read. */
+enum { SEEN_IN_PORT = 1, SEEN_ETH = 2, SEEN_NW_SRC = 4, SEEN_NW_DST = 8, SEEN_TP_SRC = 16, SEEN_TP_DST = 32 };
+struct match {
+  uint32_t in_port, nw_src, nw_dst, seen;
+  uint8_t eth_src[6], eth_dst[6];
+  uint16_t eth_type, tp_src, tp_dst;
+  uint8_t proto, tos, ttl, frag;
+};
+
+static int nest_start(uint8_t *b, int o) { return o + NLA_HDRLEN; }
+static int nest_end(uint8_t *b, int start, int o, int type) {
+  struct nlattr *a = (struct nlattr *)(b + start - NLA_HDRLEN);
+  a->nla_type = type | NLA_F_NESTED;
+  a->nla_len = o - (start - NLA_HDRLEN);
+  return o;
+}
+
+/* KEY (in_port, eth, eth_type, ipv4, udp), ACTIONS (output), MASK: the addon's attribute order. */
+static int build_put(uint8_t *b, int fam, int dpif, uint32_t seq, const struct match *m, uint32_t out) {
+  int o = msg_start(b, fam, NLM_F_REQUEST | NLM_F_CREATE, 1 /* FLOW NEW */, 1, dpif);
+  ((struct nlmsghdr *)b)->nlmsg_seq = seq;
+  uint16_t et = htons(m->eth_type), sp = htons(m->tp_src), dp = htons(m->tp_dst);
+  uint8_t eth[12], ip4[12], l4[4];
+  int k = o = nest_start(b, o);
+  o = put_attr(b, o, 3 /* IN_PORT */, &m->in_port, 4);
+  memcpy(eth, m->eth_src, 6); memcpy(eth + 6, m->eth_dst, 6);
+  o = put_attr(b, o, 4 /* ETHERNET */, eth, 12);
+  o = put_attr(b, o, 6 /* ETHERTYPE */, &et, 2);
+  uint32_t s = htonl(m->nw_src), d = htonl(m->nw_dst);
+  memcpy(ip4, &s, 4); memcpy(ip4 + 4, &d, 4);
+  ip4[8] = m->proto; ip4[9] = m->tos; ip4[10] = m->ttl; ip4[11] = m->frag;
+  o = put_attr(b, o, 7 /* IPV4 */, ip4, 12);
+  memcpy(l4, &sp, 2); memcpy(l4 + 2, &dp, 2);
+  o = put_attr(b, o, 10 /* UDP */, l4, 4);
+  o = nest_end(b, k, o, 1 /* FLOW KEY */);
+  int a = o = nest_start(b, o);
+  o = put_attr(b, o, 1 /* OUTPUT */, &out, 4);
+  o = nest_end(b, a, o, 2 /* FLOW ACTIONS */);
+  /* Mask: exact on what was read, plus what the kernel requires to be exact (ethertype, the
+   * protocol and fragment type of an L4 match), as odp-flow-mask.ts does. */
+  int mk = o = nest_start(b, o);
+  uint32_t all = 0xffffffff, zero = 0;
+  o = put_attr(b, o, 3, (m->seen & SEEN_IN_PORT) ? &all : &zero, 4);
+  if (m->seen & SEEN_ETH) { memset(eth, 0xff, 12); o = put_attr(b, o, 4, eth, 12); }
+  uint16_t ffff = 0xffff;
+  o = put_attr(b, o, 6, &ffff, 2);
+  memset(ip4, 0, 12);
+  if (m->seen & SEEN_NW_SRC) memset(ip4, 0xff, 4);
+  if (m->seen & SEEN_NW_DST) memset(ip4 + 4, 0xff, 4);
+  ip4[8] = 0xff; ip4[11] = 0xff;
+  o = put_attr(b, o, 7, ip4, 12);
+  memset(l4, 0, 4);
+  if (m->seen & SEEN_TP_SRC) memset(l4, 0xff, 2);
+  if (m->seen & SEEN_TP_DST) memset(l4 + 2, 0xff, 2);
+  o = put_attr(b, o, 10, l4, 4);
+  o = nest_end(b, mk, o, 7 /* FLOW MASK */);
+  ((struct nlmsghdr *)b)->nlmsg_len = o;
+  return o;
+}
+
+/* The bench's flow number id (bench/datapath/dpif.ts nextFlows). */
+static void flow_match(struct match *m, uint32_t in_port, uint32_t id) {
+  memset(m, 0, sizeof *m);
+  m->in_port = in_port;
+  uint8_t src[6] = {2, 0, 0, 0, 0, 1}, dst[6] = {2, 0, 0, 0, 0, 2};
+  memcpy(m->eth_src, src, 6); memcpy(m->eth_dst, dst, 6);
+  m->eth_type = 0x0800;
+  m->nw_src = 0x0a000000 + (id >> 8); m->nw_dst = 0x0b000000 + (id & 0xff);
+  m->proto = 17; m->tos = 0; m->ttl = 64; m->frag = 0;
+  m->tp_src = 1000; m->tp_dst = 53;
+  m->seen = SEEN_IN_PORT | SEEN_NW_SRC | SEEN_NW_DST | SEEN_TP_DST;
+}
+
+static int bench_put(int fam, int dpif, uint32_t in_port, uint32_t out, int n, int batch, uint32_t first, const char *file) {
+  if (batch > MAXB) batch = MAXB;
+  FILE *f = fopen(file, "rb");
+  if (!f) { perror(file); return 1; }
+  uint8_t msg[1024], ref[1024];
+  struct match m;
+  for (int i = 0; i < n; i++) {  /* untimed: the same bytes as the addon's, or no figure */
+    uint32_t len;
+    if (fread(&len, 4, 1, f) != 1 || len > sizeof ref || fread(ref, 1, len, f) != len) { fprintf(stderr, "%s: short\n", file); return 1; }
+    flow_match(&m, in_port, first + i);
+    int l = build_put(msg, fam, dpif, 0, &m, out);
+    memset(ref + 8, 0, 4);
+    if ((uint32_t)l != len || memcmp(msg, ref, len) != 0) { fprintf(stderr, "put: flow %d differs from the addon's message\n", i); return 1; }
+  }
+  fclose(f);
+  int fd = nl_open();
+  uint8_t *buf = malloc(MAXB * 1024);
+  struct iovec iov[MAXB];
+  struct mmsghdr mm[MAXB];
+  struct sockaddr_nl k = {.nl_family = AF_NETLINK};
+  char rx[65536];
+  int errors = 0;
+  double t0 = now();
+  for (int i = 0; i < n; i += batch) {
+    int c = n - i < batch ? n - i : batch;
+    for (int j = 0; j < c; j++) {
+      flow_match(&m, in_port, first + i + j);
+      uint8_t *b = buf + j * 1024;
+      int l = build_put(b, fam, dpif, i + j + 1, &m, out);
+      iov[j].iov_base = b;
+      iov[j].iov_len = l;
+      memset(&mm[j], 0, sizeof mm[j]);
+      mm[j].msg_hdr.msg_iov = &iov[j];
+      mm[j].msg_hdr.msg_iovlen = 1;
+      mm[j].msg_hdr.msg_name = &k;
+      mm[j].msg_hdr.msg_namelen = sizeof k;
+    }
+    if (sendmmsg(fd, mm, c, 0) != c) { perror("sendmmsg"); return 1; }
+    for (;;) {
+      ssize_t r = recv(fd, rx, sizeof rx, MSG_DONTWAIT);
+      if (r <= 0) break;
+      errors++;
+    }
+  }
+  double dt = now() - t0;
+  printf("{\"msgs\":%d,\"seconds\":%.6f,\"rate\":%.1f,\"errorReplies\":%d}\n", n, dt, n / dt, errors);
+  return 0;
 }
 
 static int bench_upcall(int vfam, int pfam, int dpif, const char *ifname, uint32_t out, int count) {
@@ -234,9 +363,12 @@ static int bench_gen(const char *ifname, int count) {
 
 int main(int argc, char **argv) {
   if (argc >= 4 && !strcmp(argv[1], "send")) return bench_send(argv[2], atoi(argv[3]));
+  if (argc >= 10 && !strcmp(argv[1], "put"))
+    return bench_put(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoi(argv[6]), atoi(argv[7]),
+                     strtoul(argv[8], NULL, 10), argv[9]);
   if (argc >= 8 && !strcmp(argv[1], "upcall"))
     return bench_upcall(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), argv[5], atoi(argv[6]), atoi(argv[7]));
   if (argc >= 4 && !strcmp(argv[1], "gen")) return bench_gen(argv[2], atoi(argv[3]));
-  fprintf(stderr, "usage: nl-bench send FILE BATCH | upcall VFAM PFAM DPIF IFNAME OUT COUNT | gen IFNAME COUNT\n");
+  fprintf(stderr, "usage: nl-bench send FILE BATCH | put FAM DPIF IN OUT COUNT BATCH FIRST FILE | upcall VFAM PFAM DPIF IFNAME OUT COUNT | gen IFNAME COUNT\n");
   return 2;
 }
