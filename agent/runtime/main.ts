@@ -36,6 +36,9 @@ import { FlowController } from '../flows/flow-controller.js';
 import { TopologyPortResolver } from '../flows/port-resolver.js';
 import { PacketWorkflow, datapathFlowSink, type InstalledFlow } from '../workflow/packet-workflow.js';
 import { LocalState } from '../state/local-state.js';
+import { TableReplicator } from '../state/table-replicator.js';
+import { applyEffects } from '../workflow/apply-effects.js';
+import type { TopologySnapshot } from '../../simulation/topology/snapshot.js';
 import { Simulator } from '../../simulation/simulator.js';
 
 const log = child('main');
@@ -73,7 +76,26 @@ export async function runAgent(_argv: readonly string[]): Promise<number> {
     datapathFlowSink(dpif, (e) => log.warn({ err: String(e) }, 'flow delete failed')),
     config.int('agent.datapath.max_flow_count'),
   );
-  const topology = new TopologyService({ source: store, localHostId: hostId, invalidate, log: child('topology') });
+  const arpStaleMs = parseDurationMs(config.raw('agent.arptable.arp_stale') ?? '60s');
+  const arpExpirationMs = parseDurationMs(config.raw('agent.arptable.arp_expiration') ?? '90s');
+  const state = new LocalState({ arpStaleMs, arpExpirationMs, flowStateIdleMs: 60_000 });
+  // MAC, IPv4→MAC and ARP tables shared with every other agent through ZooKeeper.
+  const tables = new TableReplicator({
+    zk,
+    paths: zoom.paths,
+    state,
+    applyRemote: (effects) => applyEffects(state, effects, Date.now(), invalidate),
+    now: Date.now,
+    arpStaleMs,
+    arpExpirationMs,
+    log: child('state-tables'),
+  });
+  const watchTables = (snap: TopologySnapshot): void => {
+    for (const b of snap.parts.bridges.values()) tables.watchBridge(b.id, b.vlans);
+    for (const r of snap.parts.routers.values()) tables.watchRouter(r.id);
+  };
+  const topology = new TopologyService({ source: store, localHostId: hostId, invalidate, log: child('topology'), onRebuilt: watchTables });
+  watchTables(topology.current());
 
   const datapath = new DatapathController({
     dpif,
@@ -95,11 +117,6 @@ export async function runAgent(_argv: readonly string[]): Promise<number> {
   await bindings.start();
   for (const b of bindings.current()) await datapath.bind(b.portId, b.interfaceName);
 
-  const state = new LocalState({
-    arpStaleMs: parseDurationMs(config.raw('agent.arptable.arp_stale') ?? '60s'),
-    arpExpirationMs: parseDurationMs(config.raw('agent.arptable.arp_expiration') ?? '90s'),
-    flowStateIdleMs: 60_000,
-  });
   const resolver = new TopologyPortResolver({
     topo: () => topology.current(),
     localHostId: hostId,
@@ -153,6 +170,7 @@ export async function runAgent(_argv: readonly string[]): Promise<number> {
       clearInterval(tick);
       metrics?.close();
       bindings.stop();
+      tables.close();
       topology.close();
       store.close();
       flows?.clear();
