@@ -26,12 +26,13 @@ import { scanInterfaces } from '../host/interfaces.js';
 import { createZkClient, type ZkClient } from '../nsdb/zk/index.js';
 import { Zoom } from '../nsdb/zoom.js';
 import { TopologyStore } from '../nsdb/topology-store.js';
-import { loadConfig, zkBootstrap, parseDurationMs } from './config.js';
+import { loadConfig, zkBootstrap, parseDurationMs, type ZkBootstrap } from './config.js';
 import { child } from './log.js';
 import { PacketCounters, conditionGauge, registerPacketCounters, serveMetrics } from './metrics.js';
 import { TopologyService } from '../topology/topology-service.js';
 import { DpifNetlink } from '../datapath/dpif-netlink.js';
 import { DatapathController } from '../datapath/datapath-controller.js';
+import { LinkMonitor } from '../datapath/link-monitor.js';
 import { FlowController } from '../flows/flow-controller.js';
 import { TopologyPortResolver } from '../flows/port-resolver.js';
 import { PacketWorkflow, datapathFlowSink, type InstalledFlow } from '../workflow/packet-workflow.js';
@@ -60,9 +61,25 @@ export async function runAgent(_argv: readonly string[]): Promise<number> {
   zkConnected = true;
   conditionGauge('midolman_zookeeper_connected', 'ZooKeeper session connected', () => zkConnected);
 
+  // A start-up failure past this point (registration refused, no openvswitch module) must end
+  // the process: undo what is open (the ZooKeeper session would keep it alive, and `alive` would
+  // linger for a session timeout), then let the caller print the error and pick the exit code.
+  const undo: (() => unknown)[] = [() => zk.close()];
+  try {
+    return await startServices(zk, hostId, boot, undo);
+  } catch (e) {
+    for (const u of undo.reverse()) await Promise.resolve().then(u).catch(() => undefined);
+    throw e;
+  }
+}
+
+async function startServices(
+  zk: ZkClient, hostId: string, boot: ZkBootstrap, undo: (() => unknown)[],
+): Promise<number> {
   const config = await loadConfig(zk, hostId);
   const zoom = new Zoom(zk, boot.rootKey);
   const registration = new HostRegistration(zk, zoom, { hostId, hostName: hostname(), interfaces: scanInterfaces });
+  undo.push(() => registration.stop());
   await registration.start();
 
   const store = new TopologyStore(zk, { root: boot.rootKey });
@@ -70,6 +87,7 @@ export async function runAgent(_argv: readonly string[]): Promise<number> {
 
   const counters = new PacketCounters();
   const dpif = DpifNetlink.open(config.str('agent.midolman.datapath'), { mode: 'recreate' });
+  undo.push(() => dpif.close());
   let flows: FlowController<InstalledFlow> | null = null;
   const invalidate = (tag: string): number => flows?.invalidate(tag) ?? 0;
   flows = new FlowController<InstalledFlow>(
@@ -107,7 +125,20 @@ export async function runAgent(_argv: readonly string[]): Promise<number> {
     invalidate,
   });
   datapath.ensureOverlay();
-  for (const i of scanInterfaces()) if (i.up === true) await datapath.interfaceUp(i.name);
+  // Interfaces as rtnetlink reports them: the current ones first, then every one that appears,
+  // goes up or down, is renamed or removed (a VM's tap usually appears after the agent started).
+  const linkNames = new Map<number, string>();
+  const links = new LinkMonitor();
+  links.on('link', (ev) => {
+    const old = linkNames.get(ev.ifindex);
+    if (old !== undefined && old !== ev.name) void datapath.interfaceDown(old);
+    if (ev.event === 'del') linkNames.delete(ev.ifindex);
+    else linkNames.set(ev.ifindex, ev.name);
+    if (ev.event === 'del' || !ev.up) void datapath.interfaceDown(ev.name);
+    else void datapath.interfaceUp(ev.name);
+  });
+  links.start();
+  undo.push(() => links.close());
 
   const bindings = new HostBindings(store, hostId);
   bindings.on((ev) => {
@@ -168,6 +199,7 @@ export async function runAgent(_argv: readonly string[]): Promise<number> {
     const stop = (sig: string): void => {
       log.info({ sig }, 'stopping');
       clearInterval(tick);
+      links.close();
       metrics?.close();
       bindings.stop();
       tables.close();

@@ -50,6 +50,21 @@ function nextFlows(inPort: number, outPort: number, n: number): FlowPutSpec[] {
   return specs;
 }
 
+/** Progress on stderr: a hung step inside the VM is otherwise silent until the VM timeout. */
+function step(what: string): void {
+  if (process.env['BENCH_TRACE'] !== undefined) process.stderr.write(`bench: ${what}\n`);
+}
+
+/** Waits for a child's exit, at most `ms` (then kills it and throws: a benchmark never hangs). */
+async function exited(p: ReturnType<typeof spawn>, what: string, ms = 60_000): Promise<void> {
+  if (p.exitCode !== null) return;
+  const t = setTimeout(() => p.kill('SIGKILL'), ms);
+  const [code, sig] = (await once(p, 'exit')) as [number | null, string | null];
+  clearTimeout(t);
+  if (sig === 'SIGKILL') throw new Error(`${what}: no exit within ${ms} ms`);
+  if (code !== 0) throw new Error(`${what}: exit ${code}`);
+}
+
 function cBench(args: string[]): Record<string, number> {
   return JSON.parse(execFileSync(CBIN, args, { encoding: 'utf8' }).trim().split('\n').pop()!) as Record<string, number>;
 }
@@ -134,13 +149,15 @@ async function upcallExecute(dp: DpifNetlink, p1: number, p2: number): Promise<v
   // Warm-up burst (not counted): the JIT has compiled the upcall path before the measured one,
   // as tinybench warms the flow-put task; the C program is compiled ahead of time.
   const warm = spawn('ip', ['netns', 'exec', 'mmba', CBIN, 'gen', 'eth0', String(N_WARM)], { stdio: 'inherit' });
-  await once(warm, 'exit');
+  step('warm-up burst');
+  await exited(warm, 'gen (warm-up)');
   await new Promise((r) => setTimeout(r, 1000));
   handled = 0; batch = -1;
   const batches0 = dp.counters.upcallBatches;
   const lost0 = dp.info().stats.lost;
   const gen = spawn('ip', ['netns', 'exec', 'mmba', CBIN, 'gen', 'eth0', String(N_UPCALL)], { stdio: 'inherit' });
-  await once(gen, 'exit');
+  step('measured burst');
+  await exited(gen, 'gen');
   await new Promise((r) => setTimeout(r, 1500));
   dp.drainOutput();
   const tsLost = dp.info().stats.lost - lost0;
@@ -155,11 +172,18 @@ async function upcallExecute(dp: DpifNetlink, p1: number, p2: number): Promise<v
   const cproc = spawn(CBIN, ['upcall', String(f.vport.id), String(f.packet.id), String(dp.ifindex), name, String(p2), String(N_UPCALL)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let cout = '';
   cproc.stdout.on('data', (b: Buffer) => { cout += b.toString(); });
-  while (!cout.includes('ready')) await once(cproc.stdout, 'data');
+  step('C upcall: waiting for its vport');
+  const ready = setTimeout(() => cproc.kill('SIGKILL'), 30_000);
+  while (!cout.includes('ready')) {
+    if (cproc.exitCode !== null || cproc.signalCode !== null) throw new Error(`nl-bench upcall exited before ready: ${cout}`);
+    await Promise.race([once(cproc.stdout, 'data'), once(cproc, 'exit')]);
+  }
+  clearTimeout(ready);
   const lost1 = dp.info().stats.lost;
   const gen2 = spawn('ip', ['netns', 'exec', 'mmba', CBIN, 'gen', 'eth0', String(N_UPCALL)], { stdio: 'inherit' });
-  await once(gen2, 'exit');
-  await once(cproc, 'exit');
+  step('C burst');
+  await exited(gen2, 'gen (C)');
+  await exited(cproc, 'nl-bench upcall');
   const c = JSON.parse(cout.trim().split('\n').pop()!) as Record<string, number>;
   const cLost = dp.info().stats.lost - lost1;
   console.log(`dpif/upcall-execute: addon ${Math.round(tsRate)} round trips/s (${handled} handled in ${tsBatches} batches, ${tsLost} lost, ${dp.counters.executeErrors} execute errors)` +

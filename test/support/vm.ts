@@ -28,12 +28,18 @@ export interface VmOptions {
   readonly cpus?: number;
   /** Working directory the guest script starts in (default process.cwd()). */
   readonly cwd?: string;
+  /**
+   * Job directory to use (and keep: the caller removes it). The guest sees it at the same path,
+   * writable, so the host can read the guest's files while it runs and leave files for it.
+   */
+  readonly jobDir?: string;
 }
 
 export const runInVmScript = join(repoRoot, 'test', 'support', 'vm', 'run-in-vm.sh');
 
 export function runInVm(script: string, opts: VmOptions = {}): Promise<VmResult> {
-  const args = ['-t', String(opts.timeoutSec ?? 600), '-c', String(opts.cpus ?? 2), '--', script];
+  const job = opts.jobDir === undefined ? [] : ['-j', opts.jobDir, '-k'];
+  const args = [...job, '-t', String(opts.timeoutSec ?? 600), '-c', String(opts.cpus ?? 2), '--', script];
   return new Promise((resolve, reject) => {
     const child = spawn(runInVmScript, args, { cwd: opts.cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
