@@ -12,7 +12,7 @@ import { getI32, getU32, getU64, parseAttrs } from './nl-reader.js';
 import type { NlWriter } from './nl-writer.js';
 import {
   OVS_DATAPATH_VERSION, OVS_DP_ATTR_MEGAFLOW_STATS, OVS_DP_ATTR_NAME, OVS_DP_ATTR_STATS,
-  OVS_DP_ATTR_UPCALL_PID, OVS_DP_ATTR_USER_FEATURES, OVS_DP_CMD_DEL, OVS_DP_CMD_GET, OVS_DP_CMD_NEW,
+  OVS_DP_ATTR_UPCALL_PID, OVS_DP_ATTR_USER_FEATURES, OVS_DP_CMD_DEL, OVS_DP_CMD_GET, OVS_DP_CMD_SET, OVS_DP_CMD_NEW,
   OVS_DP_F_UNALIGNED,
 } from './odp-types.js';
 
@@ -64,6 +64,18 @@ export function writeDpGet(w: NlWriter, family: number, seq: number, name: strin
   header(w, family, OVS_DP_CMD_GET, NLM_F_REQUEST, seq, ifindex);
   if (name !== null) w.putString(OVS_DP_ATTR_NAME, name);
   w.putU32(OVS_DP_ATTR_USER_FEATURES, MIDONET_DP_FEATURES);
+  w.endMessage();
+}
+
+/**
+ * DP SET of the user features: how the agent takes its datapath back after
+ * another tool (ovs-dpctl 3.x) switched it to per-CPU upcall dispatch, which
+ * silently sends every miss to sockets nobody reads.
+ */
+export function writeDpSetFeatures(w: NlWriter, family: number, seq: number, name: string, features = MIDONET_DP_FEATURES): void {
+  header(w, family, OVS_DP_CMD_SET, NLM_F_REQUEST | NLM_F_ECHO, seq, 0);
+  w.putString(OVS_DP_ATTR_NAME, name);
+  w.putU32(OVS_DP_ATTR_USER_FEATURES, features);
   w.endMessage();
 }
 

@@ -33,6 +33,7 @@ import { TopologyService } from '../topology/topology-service.js';
 import { DpifNetlink } from '../datapath/dpif-netlink.js';
 import { DatapathController } from '../datapath/datapath-controller.js';
 import { LinkMonitor } from '../datapath/link-monitor.js';
+import { DatapathFeatureGuard } from '../datapath/dp-features.js';
 import { FlowController } from '../flows/flow-controller.js';
 import { TopologyPortResolver } from '../flows/port-resolver.js';
 import { PacketWorkflow, datapathFlowSink, type InstalledFlow } from '../workflow/packet-workflow.js';
@@ -88,6 +89,8 @@ async function startServices(
   const counters = new PacketCounters();
   const dpif = DpifNetlink.open(config.str('agent.midolman.datapath'), { mode: 'recreate' });
   undo.push(() => dpif.close());
+  const featureGuard = new DatapathFeatureGuard(dpif.name);
+  undo.push(() => featureGuard.close());
   let flows: FlowController<InstalledFlow> | null = null;
   const invalidate = (tag: string): number => flows?.invalidate(tag) ?? 0;
   flows = new FlowController<InstalledFlow>(
@@ -189,6 +192,11 @@ async function startServices(
     workflow.retryParked(() => true);
     if (datapath.overlay.gre === null || datapath.overlay.vxlan === null) datapath.ensureOverlay();
     dpif.drainOutput();
+    try {
+      if (featureGuard.check()) log.warn('datapath user features were changed (ovs-dpctl?): restored per-vport upcall dispatch');
+    } catch (e) {
+      log.warn({ err: String(e) }, 'could not check the datapath features');
+    }
   }, 1_000);
 
   const listen = process.env['MM_METRICS_LISTEN'] ?? '127.0.0.1:7300';
@@ -210,6 +218,7 @@ async function startServices(
         .stop()
         .catch(() => undefined)
         .finally(() => {
+          featureGuard.close();
           dpif.close();
           void zk.close();
           resolve(0);
