@@ -33,7 +33,7 @@ const N_PUT = 20_000;
 const N_UPCALL = 20_000;
 const N_WARM = 5_000;
 const CBIN = '/tmp/mm-nl-bench';
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 let flowId = 0;
 function nextFlows(inPort: number, outPort: number, n: number): FlowPutSpec[] {

@@ -22,7 +22,7 @@
 import { EtherType, IpProto } from '../packet/flow-match.js';
 import type { FlowMatch } from '../packet/flow-match.js';
 import type { PacketContext } from '../packet-context.js';
-import type { ConnTrackKey } from '../state/keys.js';
+import { sameConnTrackKey, type ConnTrackKey } from '../state/keys.js';
 import { conntrackTag } from '../tags.js';
 import type { SimPort } from '../topology/model.js';
 
@@ -89,16 +89,6 @@ export function conntrackLookup(ctx: PacketContext): boolean {
   return true;
 }
 
-function sameKey(a: ConnTrackKey, b: ConnTrackKey): boolean {
-  return (
-    a.srcIp === b.srcIp &&
-    a.srcPort === b.srcPort &&
-    a.dstIp === b.dstIp &&
-    a.dstPort === b.dstPort &&
-    a.proto === b.proto &&
-    a.deviceId === b.deviceId
-  );
-}
 
 /**
  * Called when the packet leaves an exterior port (emit.ts): a tracked forward
@@ -111,7 +101,7 @@ export function recordConntrackOnEmit(ctx: PacketContext, port: SimPort): void {
   const effects = ctx.effects;
   for (let i = 0; i < effects.length; i++) {
     const e = effects[i]!;
-    if (e.kind === 'conntrack' && sameKey(e.key, key)) return;
+    if (e.kind === 'conntrack' && sameConnTrackKey(e.key, key)) return;
   }
   ctx.addEffect({ kind: 'conntrack', key });
   ctx.stateful = true;

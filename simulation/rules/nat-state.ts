@@ -25,7 +25,7 @@ import { EtherType, Field, IpProto } from '../packet/flow-match.js';
 import type { FlowMatch } from '../packet/flow-match.js';
 import type { PacketContext } from '../packet-context.js';
 import { NotYetError } from '../not-yet.js';
-import { reverseNatKey } from '../state/keys.js';
+import { reverseNatKey, sameNatKey } from '../state/keys.js';
 import type { NatBinding, NatKey, NatKeyType } from '../state/keys.js';
 import { natTag } from '../tags.js';
 import type { NatTarget } from '../topology/model.js';
@@ -94,25 +94,14 @@ export function natKeyOf(m: FlowMatch, type: NatKeyType, deviceId: string): NatK
   return { type, srcIp, srcPort, dstIp, dstPort, proto, deviceId };
 }
 
-function sameKey(a: NatKey, b: NatKey): boolean {
-  return (
-    a.type === b.type &&
-    a.srcIp === b.srcIp &&
-    a.srcPort === b.srcPort &&
-    a.dstIp === b.dstIp &&
-    a.dstPort === b.dstPort &&
-    a.proto === b.proto &&
-    a.deviceId === b.deviceId
-  );
-}
 
 /** The binding for `key`: this simulation's pending effects first, then the state view. */
 export function findBinding(ctx: PacketContext, key: NatKey): NatBinding | null {
   const effects = ctx.effects;
   for (let i = effects.length - 1; i >= 0; i--) {
     const e = effects[i]!;
-    if (e.kind === 'nat' && sameKey(e.key, key)) return e.binding;
-    if (e.kind === 'nat-delete' && sameKey(e.key, key)) return null;
+    if (e.kind === 'nat' && sameNatKey(e.key, key)) return e.binding;
+    if (e.kind === 'nat-delete' && sameNatKey(e.key, key)) return null;
   }
   return ctx.state.natBinding(key);
 }

@@ -43,6 +43,22 @@ export interface NatBinding {
   readonly port: number;
 }
 
+/** Field-by-field equality (no key strings built on the packet path). */
+export function sameConnTrackKey(a: ConnTrackKey, b: ConnTrackKey): boolean {
+  return (
+    a.srcIp === b.srcIp &&
+    a.srcPort === b.srcPort &&
+    a.dstIp === b.dstIp &&
+    a.dstPort === b.dstPort &&
+    a.proto === b.proto &&
+    a.deviceId === b.deviceId
+  );
+}
+
+export function sameNatKey(a: NatKey, b: NatKey): boolean {
+  return a.type === b.type && sameConnTrackKey(a, b);
+}
+
 export function connTrackKeyString(k: ConnTrackKey): string {
   return `ct:${k.srcIp}:${k.srcPort}:${k.dstIp}:${k.dstPort}:${k.proto}:${k.deviceId}`;
 }
