@@ -25,7 +25,7 @@
  *    `info.neutral`, not TOO_MUCH; tunnel tp_src/tp_dst likewise.
  *
  * Contract: `decodeFlowKey` resets the match first and fills values through the
- * setters (present bits), never marks seen. `encodeFlowKey` reads with `peek()`
+ * setters (present bits), never marks seen. `encodeFlowKey` reads the stored values
  * only, so encoding never widens the mask. Neither allocates per call except
  * `copyKeyBytes`, which is the explicit copy to keep an upcall key for
  * delete-by-exact-key (`putRawKey`).
@@ -36,6 +36,7 @@ import { getBe16, getBe32, getBe64, getU16, getU32 } from './nl-reader.js';
 import { NLA_HDRLEN, NLA_TYPE_MASK, nlAlign } from './nl-constants.js';
 import {
   EtherType, Field, FlowMatch, IpFrag, IpProto, type IpFragType,
+  valuesOf,
 } from '../../simulation/packet/flow-match.js';
 import { readMac, writeMac } from '../../simulation/packet/addr.js';
 import {
@@ -59,14 +60,14 @@ const TUNNEL_MATCH_FIELDS =
 
 // --- encode --------------------------------------------------------------------
 
-/** Writes the key list of `m` (no container). Reads through peek() only. */
+/** Writes the key list of `m` (no container). Reads the stored values (valuesOf), never marks seen. */
 export function encodeFlowKey(w: NlWriter, m: FlowMatch): void {
-  if (m.isPresent(Field.IN_PORT)) w.putU32(OVS_KEY_ATTR_IN_PORT, m.peek(Field.IN_PORT));
+  if (m.isPresent(Field.IN_PORT)) w.putU32(OVS_KEY_ATTR_IN_PORT, valuesOf(m)._inPort);
   if (m.isPresent(TUNNEL_MATCH_FIELDS)) encodeTunnel(w, m);
   if (m.isPresent(Field.ETH_SRC | Field.ETH_DST)) {
     const p = w.putAttrHeader(OVS_KEY_ATTR_ETHERNET, 12);
-    writeMac(w.buf, p, m.peek(Field.ETH_SRC));
-    writeMac(w.buf, p + 6, m.peek(Field.ETH_DST));
+    writeMac(w.buf, p, valuesOf(m)._ethSrc);
+    writeMac(w.buf, p + 6, valuesOf(m)._ethDst);
   }
   encodeTagLevel(w, m, m.peekVlans(), 0);
 }
@@ -84,53 +85,53 @@ function encodeTagLevel(w: NlWriter, m: FlowMatch, vlans: readonly number[], i: 
 function encodeTunnel(w: NlWriter, m: FlowMatch): void {
   // MidoNet writes all five fields; the kernel insists on dst and a TTL.
   const t = w.beginNested(OVS_KEY_ATTR_TUNNEL);
-  w.putBe64(OVS_TUNNEL_KEY_ATTR_ID, m.peek(Field.TUNNEL_KEY));
-  w.putBe32(OVS_TUNNEL_KEY_ATTR_IPV4_SRC, m.peek(Field.TUNNEL_SRC));
-  w.putBe32(OVS_TUNNEL_KEY_ATTR_IPV4_DST, m.peek(Field.TUNNEL_DST));
-  w.putU8(OVS_TUNNEL_KEY_ATTR_TOS, m.peek(Field.TUNNEL_TOS));
-  w.putU8(OVS_TUNNEL_KEY_ATTR_TTL, m.peek(Field.TUNNEL_TTL));
+  w.putBe64(OVS_TUNNEL_KEY_ATTR_ID, valuesOf(m)._tunnelKey);
+  w.putBe32(OVS_TUNNEL_KEY_ATTR_IPV4_SRC, valuesOf(m)._tunnelSrc);
+  w.putBe32(OVS_TUNNEL_KEY_ATTR_IPV4_DST, valuesOf(m)._tunnelDst);
+  w.putU8(OVS_TUNNEL_KEY_ATTR_TOS, valuesOf(m)._tunnelTos);
+  w.putU8(OVS_TUNNEL_KEY_ATTR_TTL, valuesOf(m)._tunnelTtl);
   w.endNested(t);
 }
 
 function encodeL3L4(w: NlWriter, m: FlowMatch): void {
-  const et = m.peek(Field.ETHER_TYPE);
+  const et = valuesOf(m)._etherType;
   if (et === EtherType.NONE) return; // 802.2/802.3: the kernel omits eth_type
   w.putBe16(OVS_KEY_ATTR_ETHERTYPE, et);
   const v = w.view;
   if (et === EtherType.IPV4) {
     const p = w.putAttrHeader(OVS_KEY_ATTR_IPV4, 12);
-    v.setUint32(p, m.peek(Field.NW_SRC), false);
-    v.setUint32(p + 4, m.peek(Field.NW_DST), false);
-    w.buf[p + 8] = m.peek(Field.NW_PROTO);
-    w.buf[p + 9] = m.peek(Field.NW_TOS);
-    w.buf[p + 10] = m.peek(Field.NW_TTL);
-    w.buf[p + 11] = m.peek(Field.NW_FRAG);
+    v.setUint32(p, valuesOf(m)._nwSrc, false);
+    v.setUint32(p + 4, valuesOf(m)._nwDst, false);
+    w.buf[p + 8] = valuesOf(m)._nwProto;
+    w.buf[p + 9] = valuesOf(m)._nwTos;
+    w.buf[p + 10] = valuesOf(m)._nwTtl;
+    w.buf[p + 11] = valuesOf(m)._nwFrag;
     encodeL4(w, m, false);
   } else if (et === EtherType.IPV6) {
     const p = w.putAttrHeader(OVS_KEY_ATTR_IPV6, 40);
     w.buf.set(m.nwSrc6, p);
     w.buf.set(m.nwDst6, p + 16);
     v.setUint32(p + 32, 0, false); // flow label: FlowMatch does not model it
-    w.buf[p + 36] = m.peek(Field.NW_PROTO);
-    w.buf[p + 37] = m.peek(Field.NW_TOS);
-    w.buf[p + 38] = m.peek(Field.NW_TTL);
-    w.buf[p + 39] = m.peek(Field.NW_FRAG);
+    w.buf[p + 36] = valuesOf(m)._nwProto;
+    w.buf[p + 37] = valuesOf(m)._nwTos;
+    w.buf[p + 38] = valuesOf(m)._nwTtl;
+    w.buf[p + 39] = valuesOf(m)._nwFrag;
     encodeL4(w, m, true);
   } else if (et === EtherType.ARP) {
     const p = w.putAttrHeader(OVS_KEY_ATTR_ARP, 24);
-    v.setUint32(p, m.peek(Field.NW_SRC), false);
-    v.setUint32(p + 4, m.peek(Field.NW_DST), false);
-    v.setUint16(p + 8, m.peek(Field.NW_PROTO), false);
-    writeMac(w.buf, p + 10, m.peek(Field.ARP_SHA));
-    writeMac(w.buf, p + 16, m.peek(Field.ARP_THA));
+    v.setUint32(p, valuesOf(m)._nwSrc, false);
+    v.setUint32(p + 4, valuesOf(m)._nwDst, false);
+    v.setUint16(p + 8, valuesOf(m)._nwProto, false);
+    writeMac(w.buf, p + 10, valuesOf(m)._arpSha);
+    writeMac(w.buf, p + 16, valuesOf(m)._arpTha);
   }
 }
 
 function encodeL4(w: NlWriter, m: FlowMatch, v6: boolean): void {
-  if (!m.hasL4() || m.peek(Field.NW_FRAG) === IpFrag.LATER) return;
-  const proto = m.peek(Field.NW_PROTO);
-  const src = m.peek(Field.SRC_PORT);
-  const dst = m.peek(Field.DST_PORT);
+  if (!m.hasL4() || valuesOf(m)._nwFrag === IpFrag.LATER) return;
+  const proto = valuesOf(m)._nwProto;
+  const src = valuesOf(m)._srcPort;
+  const dst = valuesOf(m)._dstPort;
   if (proto === IpProto.TCP) {
     putPorts(w, OVS_KEY_ATTR_TCP, src, dst);
     // The kernel requires tcp_flags beside a TCP key ("Missing key ...

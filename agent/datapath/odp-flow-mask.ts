@@ -100,8 +100,13 @@ export function encodeFlowMask(w: NlWriter, m: FlowMatch, actions: readonly OdpA
 
 function putEthMask(w: NlWriter, src: boolean, dst: boolean): void {
   const p = w.putAttrHeader(OVS_KEY_ATTR_ETHERNET, 12);
-  w.buf.fill(src ? 0xff : 0, p, p + 6);
-  w.buf.fill(dst ? 0xff : 0, p + 6, p + 12);
+  const b = w.buf;
+  const s = src ? 0xff : 0;
+  const d = dst ? 0xff : 0;
+  for (let i = 0; i < 6; i++) {
+    b[p + i] = s;
+    b[p + 6 + i] = d;
+  }
 }
 
 /** One VLAN level (or the untagged/innermost level when depth = #tags). */

@@ -510,6 +510,37 @@ export class FlowMatch {
   }
 }
 
+/**
+ * The stored values of a match, for codecs on the hot path (the kernel key
+ * encoder): plain property reads, where `peek(field)` would switch on the
+ * field. Reading these never marks a field seen. Not for simulation decisions.
+ */
+export interface FlowMatchValues {
+  readonly _inPort: number;
+  readonly _tunnelKey: number;
+  readonly _tunnelSrc: number;
+  readonly _tunnelDst: number;
+  readonly _tunnelTos: number;
+  readonly _tunnelTtl: number;
+  readonly _ethSrc: number;
+  readonly _ethDst: number;
+  readonly _etherType: number;
+  readonly _nwSrc: number;
+  readonly _nwDst: number;
+  readonly _nwProto: number;
+  readonly _nwTos: number;
+  readonly _nwTtl: number;
+  readonly _nwFrag: IpFragType;
+  readonly _srcPort: number;
+  readonly _dstPort: number;
+  readonly _arpSha: number;
+  readonly _arpTha: number;
+}
+
+export function valuesOf(m: FlowMatch): FlowMatchValues {
+  return m as unknown as FlowMatchValues;
+}
+
 function sameVlans(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
