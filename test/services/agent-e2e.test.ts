@@ -120,11 +120,16 @@ wait_for "test -f $J/host-checked-unbound" 60 || fail "the host never checked th
 
 node dist/agent/cli/mm-ctl.js --bind-port ${VM3_PORT} tap-vm3 > $J/bind.txt 2>&1; echo $? > $J/bind.rc
 wait_for "has_vport tap-vm3" 30; dpshow dp-show-rebound.txt
+# Forget the neighbours, so the second ping ARPs again: the flows that the unbind invalidated
+# (they named vm3's old vport) must be installed anew for the check below.
+ip -n ns1 neigh flush all; ip -n ns3 neigh flush all
 ip netns exec ns1 ping -c 3 -i 0.3 -W 3 10.0.0.12 > $J/ping2.txt 2>&1; echo $? > $J/ping2.rc
 # The independent check, last: what the kernel holds, as ovs-dpctl prints it.
 ovs-dpctl dump-flows midonet > $J/flows.txt 2>&1
 ovs-dpctl show midonet > $J/dp-show-ovs.txt 2>&1
 phase rebound
+# The host reads vm3's active key while the agent still runs (stopping removes it).
+wait_for "test -f $J/host-checked-rebound" 60 || fail "the host never checked the rebind"
 
 kill -TERM $AGENT
 n=0; while kill -0 $AGENT 2>/dev/null; do n=$((n+1)); [ $n -gt 100 ] && { echo timeout > $J/agent.rc; kill -KILL $AGENT; break; }; sleep 0.2; done
@@ -215,10 +220,12 @@ test('midolman run in the VM: registers, binds, forwards a ping, learns MACs, fo
 
     await phase('rebound', vm, 60_000);
     await eventually('vm3 active again after the bind', 10_000, async () => await exists(active(VM3_PORT)));
+    writeFileSync(join(job, 'host-checked-rebound'), 'ok\n');
   } finally {
     // Never leave the guest waiting: let it run to its end (stop the agent) whatever failed here.
     writeFileSync(join(job, 'host-checked'), 'ok\n');
     writeFileSync(join(job, 'host-checked-unbound'), 'ok\n');
+    writeFileSync(join(job, 'host-checked-rebound'), 'ok\n');
     await running;
   }
   const r = vm.done as VmResult | null;
