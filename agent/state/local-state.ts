@@ -6,7 +6,8 @@
  *
  * One owner: the packet workflow applies each simulation's effects right after
  * the simulation, on the same thread, so the next packet sees them. Replication
- * (ZooKeeper tables, flow-state peers, Cassandra) subscribes to `onApplied`.
+ * (ZooKeeper tables, flow-state peers, Cassandra) subscribes to `onApplied`,
+ * which reports only the effects that changed a table.
  * Lifetimes (reference counts by flows, idle expiry) are the flow controller's
  * business; `expire(now)` drops entries whose deadline has passed.
  */
@@ -123,12 +124,20 @@ export class LocalState implements StateView {
 
   /** Applies a simulation's effects; returns how many changed something. */
   apply(effects: readonly SimEffect[], now: number): number {
-    let changed = 0;
-    for (const e of effects) if (this.applyOne(e, now)) changed++;
-    if (effects.length > 0) for (const l of this.listeners) l(effects, now);
-    return changed;
+    if (this.listeners.length === 0) {
+      let n = 0;
+      for (const e of effects) if (this.applyOne(e, now)) n++;
+      return n;
+    }
+    // Most packets re-state what the tables already hold (a bridge re-learns
+    // the source MAC of every frame): subscribers hear only real changes.
+    const changed: SimEffect[] = [];
+    for (const e of effects) if (this.applyOne(e, now)) changed.push(e);
+    if (changed.length > 0) for (const l of this.listeners) l(changed, now);
+    return changed.length;
   }
 
+  /** Subscribes to the effects that changed a table (not re-statements of what it held). */
   onApplied(listener: (effects: readonly SimEffect[], now: number) => void): void {
     this.listeners.push(listener);
   }
