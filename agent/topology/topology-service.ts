@@ -57,6 +57,8 @@ export interface TopologyServiceDeps {
 export class TopologyService {
   private snap: TopologySnapshot;
   private objects: TopologyObjects;
+  /** `${class key}/${id}` → object of `objects`, so a change event finds the old object in O(1). */
+  private byId = new Map<string, Record<string, unknown>>();
   private readonly portStates = new Map<string, PortState>();
   private readonly pendingTags = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -66,6 +68,7 @@ export class TopologyService {
 
   constructor(private readonly d: TopologyServiceDeps) {
     this.objects = d.source.snapshot();
+    this.index();
     this.snap = this.build();
     this.off = d.source.on((ev) => this.onChange(ev));
   }
@@ -92,6 +95,7 @@ export class TopologyService {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.objects = this.d.source.snapshot();
+    this.index();
     this.snap = this.build();
     this.rebuilds++;
     let n = 0;
@@ -160,15 +164,23 @@ export class TopologyService {
     return tags;
   }
 
+  private index(): void {
+    this.byId.clear();
+    for (const key of Object.keys(this.objects) as TopologyClassKey[]) {
+      for (const o of this.objects[key] as readonly { readonly id: string }[]) {
+        this.byId.set(`${key}/${o.id}`, o as unknown as Record<string, unknown>);
+      }
+    }
+  }
+
   private findOld(key: TopologyClassKey, id: string): Record<string, unknown> | undefined {
-    const list = this.objects[key] as readonly { readonly id: string }[];
-    return list.find((o) => o.id === id) as Record<string, unknown> | undefined;
+    return this.byId.get(`${key}/${id}`);
   }
 
   private ownersOfPort(portId: string): string[] {
-    const p = this.objects.ports.find((x) => x.id === portId);
+    const p = this.findOld('ports', portId);
     if (p === undefined) return [];
-    return [p.network_id, p.router_id].filter((x): x is string => x !== undefined);
+    return [p['network_id'], p['router_id']].filter((x): x is string => typeof x === 'string');
   }
 
   private build(): TopologySnapshot {

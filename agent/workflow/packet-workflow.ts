@@ -189,10 +189,9 @@ export class PacketWorkflow {
   /** Generated packets leave through their port: local vport or tunnel; never a flow. */
   private executeGenerated(r: SimResult): void {
     for (const g of r.generated) {
-      const actions = translateVirtualActions([{ kind: 'output', portId: g.portId }], this.genMatch, this.d.resolver);
-      if (actions.length === 0) continue;
       this.genMatch.reset();
       if (!parseFrame(g.frame, this.genMatch, this.genPkt).ok) continue;
+      const actions = translateVirtualActions([{ kind: 'output', portId: g.portId }], this.genMatch, this.d.resolver);
       this.execute(this.genMatch, actions, g.frame);
     }
   }
@@ -244,8 +243,7 @@ export function datapathFlowSink(dp: Pick<Dpif, 'putFlow' | 'deleteFlow'>, onErr
   };
 }
 
+/** The key bytes as a string, one char per byte: the flow's identity in the flow controller. */
 function latin1(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
-  return s;
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
 }
