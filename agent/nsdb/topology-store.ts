@@ -90,6 +90,13 @@ export class TopologyStore {
     return e.state === 'present' ? (e.obj as TopologyObject<K>) : null;
   }
 
+  /** Without loading: the object, null if known absent or undecodable, undefined if not loaded (yet). */
+  peek<K extends TopologyClassKey>(key: K, id: string): TopologyObject<K> | null | undefined {
+    const e = this.entries.get(`${key}/${id}`);
+    if (e === undefined || e.state === 'loading') return undefined;
+    return e.state === 'present' ? (e.obj as TopologyObject<K>) : null;
+  }
+
   /** Like `get` but always a promise. */
   async fetch<K extends TopologyClassKey>(key: K, id: string): Promise<TopologyObject<K> | null> {
     return await this.get(key, id);
@@ -207,7 +214,14 @@ export class TopologyStore {
       if (watch !== undefined) this.armed.delete(dataKey);
       if (!isZkError(e, 'NO_NODE')) {
         this.log.warn({ path, err: String(e) }, 'reading a topology object failed; will retry on reconnect');
-        this.settle(k, before ?? { state: 'absent' }, undefined);
+        if (before !== undefined) {
+          this.settle(k, before, undefined);
+          return;
+        }
+        // Never loaded: unknown again (not "absent"), so the next demand reads it anew.
+        const cur = this.entries.get(k);
+        this.entries.delete(k);
+        if (cur?.state === 'loading') for (const w of cur.waiters) w(null);
         return;
       }
       // Absent: an exists watch fires when it is created.

@@ -111,8 +111,11 @@ export class Zoom {
 }
 
 type Pending =
-  | { kind: 'create'; cls: string; id: string; text: string; owner: number }
-  | { kind: 'update'; cls: string; id: string; text: string; version: number; owner: number; change: number }
+  | { kind: 'create'; cls: string; id: string; text: string; owner: number; change: number }
+  | {
+    kind: 'update'; cls: string; id: string; text: string; version: number; owner: number; change: number;
+    prov: ProvenanceNode | null | undefined;
+  }
   | { kind: 'delete'; cls: string; id: string; version: number };
 
 /** One ZOOM transaction; `commit()` sends it as a single multi. */
@@ -120,18 +123,25 @@ export class ZoomTx {
   private readonly pending: Pending[] = [];
   constructor(private readonly zoom: Zoom, private readonly product: ZoomProduct) {}
 
-  create<K extends TopologyClassKey>(key: K, obj: TopologyObject<K>, owner: number = ZoomOwner.NONE): this {
-    this.pending.push({ kind: 'create', cls: CLASS_OF[key], id: obj.id, text: topologyObjectToText(key, obj), owner });
+  /** `change`: DATA, or DATA|BACK_REFERENCE for an object that also got a back-reference in this transaction. */
+  create<K extends TopologyClassKey>(
+    key: K, obj: TopologyObject<K>, owner: number = ZoomOwner.NONE, change: number = ZoomChange.DATA,
+  ): this {
+    this.pending.push({ kind: 'create', cls: CLASS_OF[key], id: obj.id, text: topologyObjectToText(key, obj), owner, change });
     return this;
   }
 
-  /** `version` = the model node version the object was read at. */
+  /**
+   * `version` = the model node version the object was read at. `prov`: the
+   * provenance node as read with the object (null = known absent), so that
+   * `ops()` need not read it again; omitted, it is read when the multi is built.
+   */
   update<K extends TopologyClassKey>(
     key: K, obj: TopologyObject<K>, version: number,
-    owner: number = ZoomOwner.NONE, change: number = ZoomChange.DATA,
+    owner: number = ZoomOwner.NONE, change: number = ZoomChange.DATA, prov?: ProvenanceNode | null,
   ): this {
     this.pending.push({
-      kind: 'update', cls: CLASS_OF[key], id: obj.id, text: topologyObjectToText(key, obj), version, owner, change,
+      kind: 'update', cls: CLASS_OF[key], id: obj.id, text: topologyObjectToText(key, obj), version, owner, change, prov,
     });
     return this;
   }
@@ -161,7 +171,7 @@ export class ZoomTx {
         ops.push({ op: 'create', path: p.model(w.cls, w.id), data: enc.encode(w.text) });
         ops.push({
           op: 'create', path: p.object(w.cls, w.id),
-          data: createProvenance(this.product, w.owner, ZoomChange.DATA, 0),
+          data: createProvenance(this.product, w.owner, w.change, 0),
         });
         const tables = ZOOM_TABLES[w.cls];
         if (tables !== undefined) {
@@ -170,7 +180,7 @@ export class ZoomTx {
         }
       } else if (w.kind === 'update') {
         ops.push({ op: 'set', path: p.model(w.cls, w.id), data: enc.encode(w.text), version: w.version });
-        const prov = await getOrNull(zk, p.object(w.cls, w.id));
+        const prov = w.prov !== undefined ? w.prov : await getOrNull(zk, p.object(w.cls, w.id));
         if (prov === null) {
           ops.push({
             op: 'create', path: p.object(w.cls, w.id),
@@ -192,6 +202,12 @@ export class ZoomTx {
     }
     return ops;
   }
+}
+
+/** A provenance node's bytes and ZooKeeper data version. */
+export interface ProvenanceNode {
+  readonly data: Uint8Array;
+  readonly version: number;
 }
 
 async function getOrNull(zk: ZkClient, path: string): Promise<{ data: Buffer; version: number } | null> {

@@ -6,8 +6,9 @@
  *      environment and /etc/midolman/midolman.conf;
  *   2. ZooKeeper session; mn-conf (schemas, templates, per-host overrides);
  *   3. host registration (Host object, alive, HostState) — refused ⇒ exit 2;
- *   4. topology store (every class watched) and the topology service building
- *      immutable devices; port bindings of this host;
+ *   4. topology store and service: devices are loaded from ZooKeeper when the
+ *      packet path first needs them (the local host, its tunnel zones and its
+ *      bound ports right away), built immutable, and watched; port bindings;
  *   5. datapath `midonet` (re-created), tunnel vports, a vport per bound
  *      interface as it appears (rtnetlink), port active state published;
  *   6. the packet workflow on upcalls; flow expiry and the waiting room on one
@@ -28,8 +29,9 @@ import { Zoom } from '../nsdb/zoom.js';
 import { TopologyStore } from '../nsdb/topology-store.js';
 import { loadConfig, zkBootstrap, parseDurationMs, type ZkBootstrap } from './config.js';
 import { child } from './log.js';
-import { PacketCounters, conditionGauge, registerPacketCounters, serveMetrics } from './metrics.js';
+import { PacketCounters, conditionGauge, registerPacketCounters, serveMetrics, valueGauge } from './metrics.js';
 import { TopologyService } from '../topology/topology-service.js';
+import { PortStates } from '../topology/port-states.js';
 import { DpifNetlink } from '../datapath/dpif-netlink.js';
 import { DatapathController } from '../datapath/datapath-controller.js';
 import { LinkMonitor } from '../datapath/link-monitor.js';
@@ -41,6 +43,8 @@ import { LocalState } from '../state/local-state.js';
 import { TableReplicator } from '../state/table-replicator.js';
 import { applyEffects } from '../workflow/apply-effects.js';
 import type { TopologySnapshot } from '../../simulation/topology/snapshot.js';
+import type { TopologyView } from '../../simulation/topology/view.js';
+import { isObjectWait } from '../workflow/waiting-room.js';
 import { Simulator } from '../../simulation/simulator.js';
 
 const log = child('main');
@@ -84,7 +88,6 @@ async function startServices(
   await registration.start();
 
   const store = new TopologyStore(zk, { root: boot.rootKey });
-  await store.loadAll();
 
   const counters = new PacketCounters();
   const dpif = DpifNetlink.open(config.str('agent.midolman.datapath'), { mode: 'recreate' });
@@ -115,8 +118,25 @@ async function startServices(
     for (const b of snap.parts.bridges.values()) tables.watchBridge(b.id, b.vlans);
     for (const r of snap.parts.routers.values()) tables.watchRouter(r.id);
   };
-  const topology = new TopologyService({ source: store, localHostId: hostId, invalidate, log: child('topology'), onRebuilt: watchTables });
+  // Parked packets waiting for a device are simulated again as soon as a rebuild may have brought it.
+  let retryWaiting: () => void = () => undefined;
+  let portStates: PortStates | null = null;
+  const topology = new TopologyService({
+    source: store,
+    localHostId: hostId,
+    invalidate,
+    log: child('topology'),
+    onRebuilt: (snap) => {
+      watchTables(snap);
+      portStates?.sync(snap);
+      retryWaiting();
+    },
+  });
+  portStates = new PortStates({ zk, paths: zoom.paths, set: (id, st) => topology.setPortState(id, st), log: child('port-state') });
+  // The flow translator reaches peers through our host's tunnel zones: load them before traffic.
+  await topology.demand('hosts', hostId);
   watchTables(topology.current());
+  portStates.sync(topology.current());
 
   const datapath = new DatapathController({
     dpif,
@@ -145,10 +165,13 @@ async function startServices(
 
   const bindings = new HostBindings(store, hostId);
   bindings.on((ev) => {
-    if (ev.kind === 'bound') void datapath.bind(ev.binding.portId, ev.binding.interfaceName);
-    else void datapath.unbind(ev.portId);
+    if (ev.kind === 'bound') {
+      void topology.demand('ports', ev.binding.portId);
+      void datapath.bind(ev.binding.portId, ev.binding.interfaceName);
+    } else void datapath.unbind(ev.portId);
   });
   await bindings.start();
+  await Promise.all(bindings.current().map((b) => topology.demand('ports', b.portId)));
   for (const b of bindings.current()) await datapath.bind(b.portId, b.interfaceName);
 
   const resolver = new TopologyPortResolver({
@@ -158,13 +181,13 @@ async function startServices(
     overlay: datapath.overlay,
   });
   const simOptions = { dhcp: { dhcpMtu: config.int('agent.midolman.dhcp_mtu') } };
-  let sim = new Simulator(topology.current(), state, simOptions);
-  let simTopo = topology.current();
+  let sim = new Simulator(topology.view(), state, simOptions);
+  let simTopo: TopologyView = topology.view();
   const workflow = new PacketWorkflow({
     dp: dpif,
     ports: datapath,
     simulator: () => {
-      const t = topology.current();
+      const t = topology.view();
       if (t !== simTopo) {
         simTopo = t;
         sim = new Simulator(t, state, simOptions);
@@ -178,6 +201,9 @@ async function startServices(
     counters,
     megaflow: dpif.info().megaflow !== null,
   });
+  retryWaiting = () => workflow.retryParked(isObjectWait);
+  valueGauge('midolman_waiting_room_packets', 'Packets parked until a device loads or an ARP reply arrives', () => workflow.waiting.size);
+  valueGauge('midolman_topology_devices_demanded', 'Devices the packet path asked ZooKeeper for', () => topology.demanded);
   dpif.onUpcall((u) => workflow.handleUpcall(u));
   dpif.onOutputError = (op, _seq, errno) => {
     counters.countReason(`${op}-errno-${errno}`);
@@ -211,6 +237,7 @@ async function startServices(
       metrics?.close();
       bindings.stop();
       tables.close();
+      portStates?.close();
       topology.close();
       store.close();
       flows?.clear();

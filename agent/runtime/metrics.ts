@@ -78,6 +78,18 @@ export function registerPacketCounters(c: PacketCounters, liveFlows: () => numbe
   });
 }
 
+/** A gauge read at scrape time (sizes of the agent's tables and queues). */
+export function valueGauge(name: string, help: string, read: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.set(read());
+    },
+  });
+}
+
 /** A 0/1 gauge for a condition the operator must see (e.g. ZooKeeper disconnected). */
 export function conditionGauge(name: string, help: string, read: () => boolean): void {
   new Gauge({

@@ -16,6 +16,13 @@
  *    subnet its bridge. Unaffected flows stay.
  *  - port state: whether a port is active and which tunnel key its host
  *    published come from state keys, not objects; `setPortState` feeds them in.
+ *  - lazy loading: `view()` serves a device only once its closure is loaded
+ *    (./device-closure.ts); asking for any other one *demands* it: it becomes a
+ *    root, its closure is fetched from ZooKeeper, and a rebuild follows, after
+ *    which `onRebuilt` lets the agent simulate the parked packets again. Roots
+ *    stay loaded and watched. When a change grows a root's closure (a port
+ *    added to a bridge), the new objects are fetched before the rebuild, so
+ *    the device in service is replaced by a complete one, never by a partial one.
  *
  * A view read while ZooKeeper is disconnected is the last complete one: the
  * agent keeps forwarding with the topology it has.
@@ -26,12 +33,23 @@ import type { TopologyClassKey, TopologyObjects } from '../../simulation/topolog
 import { buildTopology } from '../../simulation/topology/build.js';
 import type { TopologySnapshot } from '../../simulation/topology/snapshot.js';
 import { routeTag } from '../../simulation/tags.js';
+import type { TopologyObject } from '../nsdb/proto-objects.js';
+import { missingForDevice, type DeviceClassKey, type ObjectLookup, type ObjectRef } from './device-closure.js';
+import { LazyTopologyView } from './lazy-view.js';
 
 /** The part of the ZooKeeper topology store the service needs. */
 export interface TopologySource {
   on(listener: (ev: TopologyChange) => void): () => void;
+  /** Every object loaded now. */
   snapshot(): TopologyObjects;
+  /** Loaded object, null if known absent or undecodable, undefined if not loaded (yet). */
+  peek<K extends TopologyClassKey>(key: K, id: string): TopologyObject<K> | null | undefined;
+  /** Loads and watches the object; settles when it is known (rejects after the store's bound). */
+  fetch(key: TopologyClassKey, id: string): Promise<unknown>;
 }
+
+/** How many fetch rounds a closure may take (its depth is 3: device, ports, peers). */
+const MAX_CLOSURE_ROUNDS = 6;
 
 export type TopologyChange =
   | { readonly kind: 'added' | 'changed'; readonly key: TopologyClassKey; readonly id: string; readonly obj: { readonly id: string } }
@@ -52,6 +70,8 @@ export interface TopologyServiceDeps {
   readonly log: Logger;
   /** Delay that collects a burst of writes into one rebuild (ms). */
   readonly batchMs?: number;
+  /** Longest a rebuild waits for objects a served device gained (ms, default 2000). */
+  readonly closureWaitMs?: number;
 }
 
 export class TopologyService {
@@ -63,6 +83,14 @@ export class TopologyService {
   private readonly pendingTags = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly off: () => void;
+  private lazy: LazyTopologyView;
+  /** Devices asked for (`${key}/${id}`): kept loaded, their closures completed before each rebuild. */
+  private readonly roots = new Map<string, { key: DeviceClassKey; id: string }>();
+  /** Roots whose closure is being fetched now. */
+  private readonly inFlight = new Set<string>();
+  private completing: Promise<void> | null = null;
+  private closed = false;
+  private rebuilt: { promise: Promise<void>; resolve: () => void } = deferred();
   rebuilds = 0;
   invalidated = 0;
 
@@ -70,11 +98,43 @@ export class TopologyService {
     this.objects = d.source.snapshot();
     this.index();
     this.snap = this.build();
+    this.lazy = this.makeView();
     this.off = d.source.on((ev) => this.onChange(ev));
   }
 
+  /** The whole current snapshot: every loaded device, ready or not (datapath, tables, tools). */
   current(): TopologySnapshot {
     return this.snap;
+  }
+
+  /** What the packet path reads: ready devices only; others are demanded (NotYetError). */
+  view(): LazyTopologyView {
+    return this.lazy;
+  }
+
+  /** Devices asked for so far (by the packet path and at start-up); all kept loaded. */
+  get demanded(): number {
+    return this.roots.size;
+  }
+
+  /**
+   * Loads a device and its closure (idempotent) and rebuilds when it is complete.
+   * The returned promise settles after that rebuild (also when the load failed:
+   * the device stays not ready, and the packets waiting for it time out).
+   */
+  async demand(key: DeviceClassKey, id: string): Promise<void> {
+    const k = `${key}/${id}`;
+    if (!this.roots.has(k)) this.roots.set(k, { key, id });
+    if (this.inFlight.has(k) || this.closed) return;
+    this.inFlight.add(k);
+    try {
+      await this.completeClosure(key, id);
+    } finally {
+      this.inFlight.delete(k);
+    }
+    const rebuilt = this.rebuilt.promise;
+    this.schedule([]);
+    await rebuilt;
   }
 
   /** The objects the current snapshot was built from. */
@@ -90,13 +150,14 @@ export class TopologyService {
     if (old?.active !== state?.active || old?.tunnelKey !== state?.tunnelKey) this.schedule([portId, ...this.ownersOfPort(portId)]);
   }
 
-  /** Rebuilds now (tests, start-up); normally rebuilds are batched. */
+  /** Rebuilds now from what is loaded (tests, start-up); normally rebuilds are batched. */
   flush(): void {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     this.objects = this.d.source.snapshot();
     this.index();
     this.snap = this.build();
+    this.lazy = this.makeView();
     this.rebuilds++;
     let n = 0;
     for (const t of this.pendingTags) n += this.d.invalidate(t);
@@ -105,13 +166,18 @@ export class TopologyService {
       this.d.log.info({ objects: this.pendingTags.size, flows: n }, 'topology changed: flows invalidated');
     }
     this.pendingTags.clear();
+    const done = this.rebuilt;
+    this.rebuilt = deferred();
+    done.resolve();
     this.d.onRebuilt?.(this.snap);
   }
 
   close(): void {
+    this.closed = true;
     this.off();
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    this.rebuilt.resolve();
   }
 
   private onChange(ev: TopologyChange): void {
@@ -120,7 +186,73 @@ export class TopologyService {
 
   private schedule(tags: readonly string[]): void {
     for (const t of tags) this.pendingTags.add(t);
-    if (this.timer === null) this.timer = setTimeout(() => this.flush(), this.d.batchMs ?? 10);
+    if (this.timer === null && !this.closed) this.timer = setTimeout(() => void this.completeThenFlush(), this.d.batchMs ?? 10);
+  }
+
+  /** The batched rebuild: first fetch what the roots' closures gained, then build once. */
+  private async completeThenFlush(): Promise<void> {
+    if (this.completing === null) {
+      this.completing = this.completeRoots().finally(() => {
+        this.completing = null;
+      });
+    }
+    await this.completing;
+    if (!this.closed && this.timer !== null) this.flush();
+  }
+
+  /**
+   * Fetches what the served roots' closures gained. Roots still loading for
+   * the first time are left to their own demand; a fetch that hangs (ZooKeeper
+   * away) holds the rebuild back at most `closureWaitMs`, after which the
+   * device is rebuilt without the newcomer and waits like any other.
+   */
+  private async completeRoots(): Promise<void> {
+    const deadline = Date.now() + (this.d.closureWaitMs ?? 2_000);
+    for (let round = 0; round < MAX_CLOSURE_ROUNDS && !this.closed; round++) {
+      const missing: ObjectRef[] = [];
+      for (const [k, r] of this.roots) {
+        if (!this.inFlight.has(k)) missing.push(...missingForDevice(r.key, r.id, this.liveLookup));
+      }
+      const left = deadline - Date.now();
+      if (missing.length === 0 || left <= 0) return;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled(missing.map((m) => this.d.source.fetch(m.key, m.id))),
+        new Promise((resolve) => (timer = setTimeout(resolve, left))),
+      ]);
+      clearTimeout(timer);
+    }
+  }
+
+  private async completeClosure(key: DeviceClassKey, id: string): Promise<void> {
+    for (let round = 0; round < MAX_CLOSURE_ROUNDS && !this.closed; round++) {
+      const missing = missingForDevice(key, id, this.liveLookup);
+      if (missing.length === 0) return;
+      const results = await Promise.allSettled(missing.map((m) => this.d.source.fetch(m.key, m.id)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed !== undefined) {
+        this.d.log.warn({ class: key, id, err: String(failed.reason) }, 'loading a device failed; packets waiting for it will time out');
+        return;
+      }
+    }
+  }
+
+  /** What ZooKeeper gave us so far (may be ahead of the snapshot). */
+  private readonly liveLookup: ObjectLookup = (key, id) => this.d.source.peek(key, id);
+
+  /** What the current snapshot was built from: ahead-of-snapshot objects count as not loaded. */
+  private readonly builtLookup: ObjectLookup = <K extends TopologyClassKey>(key: K, id: string) => {
+    const o = this.byId.get(`${key}/${id}`);
+    if (o !== undefined) return o as unknown as TopologyObject<K>;
+    return this.d.source.peek(key, id) === null ? null : undefined;
+  };
+
+  private makeView(): LazyTopologyView {
+    return new LazyTopologyView({
+      snapshot: this.snap,
+      lookup: this.builtLookup,
+      demand: (key, id) => void this.demand(key, id),
+    });
   }
 
   /** The tags a change invalidates: the object and the built device it belongs to. */
@@ -200,4 +332,10 @@ export class TopologyService {
 
 function pushId(tags: string[], v: unknown): void {
   if (typeof v === 'string') tags.push(v);
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }

@@ -108,11 +108,14 @@ export class PacketWorkflow {
   /** Simulates again every parked packet whose wait is over; drops the expired ones. */
   retryParked(ready: (key: string) => boolean): void {
     const now = this.d.clock();
-    for (const p of this.waiting.take(ready, now)) this.simulate(p.portId, p.dpPort, p.frame);
-    this.d.counters.countReasonN('not-yet-timeout', this.waiting.expire(now));
+    const dropped = this.waiting.dropped;
+    const due = this.waiting.take(ready, now);
+    this.waiting.expire(now);
+    this.d.counters.countReasonN('not-yet-timeout', this.waiting.dropped - dropped);
+    for (const p of due) this.simulate(p.portId, p.dpPort, p.frame, p.deadline);
   }
 
-  private simulate(portId: string, dpPort: number, frame: Uint8Array): void {
+  private simulate(portId: string, dpPort: number, frame: Uint8Array, deadline?: number): void {
     const now = this.d.clock();
     this.d.counters.simulations++;
     const r = this.d.simulator().simulate({ frame, ingressPortId: portId, dpInPort: dpPort }, now);
@@ -121,7 +124,9 @@ export class PacketWorkflow {
     switch (r.verdict) {
       case 'not-yet':
         this.d.counters.parked++;
-        this.waiting.park(r.waitingFor!, { portId, dpPort, frame: frame.slice() }, now);
+        // A retried packet already owns its copy; it keeps its first deadline.
+        if (deadline === undefined) this.waiting.park(r.waitingFor!, { portId, dpPort, frame: frame.slice() }, now);
+        else this.waiting.park(r.waitingFor!, { portId, dpPort, frame, deadline }, now);
         return;
       case 'consumed':
         this.d.counters.consumed++;

@@ -15,6 +15,12 @@ export interface Parked {
   readonly portId: string;
   readonly dpPort: number;
   readonly frame: Uint8Array;
+  /**
+   * When its wait is over. Set by the room on first parking and kept when a
+   * retried packet is parked again (it waits for the next object of a chain of
+   * loads): the bound is from the first upcall, not from the last retry.
+   */
+  readonly deadline?: number;
 }
 
 interface Entry {
@@ -33,6 +39,11 @@ export function waitKey(k: NotYetKey): string {
     case 'nat-block':
       return `nat:${k.deviceId}:${k.ip}`;
   }
+}
+
+/** Whether a wait key is for a topology object (a rebuild may have brought it). */
+export function isObjectWait(key: string): boolean {
+  return key.startsWith('object:');
 }
 
 export class WaitingRoom {
@@ -59,7 +70,7 @@ export class WaitingRoom {
   park(key: NotYetKey, p: Parked, now: number): void {
     if (this.live >= this.capacity) this.dropOldest();
     const k = waitKey(key);
-    const e: Entry = { key: k, parked: p, deadline: now + this.maxWaitMs, done: false };
+    const e: Entry = { key: k, parked: p, deadline: p.deadline ?? now + this.maxWaitMs, done: false };
     let l = this.byKey.get(k);
     if (l === undefined) this.byKey.set(k, (l = []));
     l.push(e);
@@ -76,7 +87,7 @@ export class WaitingRoom {
         if (e.done) continue;
         e.done = true;
         this.live--;
-        if (e.deadline > now) out.push(e.parked);
+        if (e.deadline > now) out.push(e.parked.deadline === undefined ? { ...e.parked, deadline: e.deadline } : e.parked);
         else this.dropped++;
       }
       this.byKey.delete(k);

@@ -25,7 +25,7 @@ import { repoRoot } from '../support/paths.js';
 import { startZk, testClient, closeTestClients, type ZkServer } from '../support/zk.js';
 import { runInVm, type VmResult } from '../support/vm.js';
 import { loadTopologyFile } from '../../agent/topology-file/index.js';
-import { importTopology } from '../../agent/cli/topology-cmd.js';
+import { importTopology } from '../../agent/nsdb/zoom-import.js';
 import { changeBinding } from '../../agent/cli/mm-ctl.js';
 import { Zoom } from '../../agent/nsdb/zoom.js';
 import { isZkError, type ZkClient } from '../../agent/nsdb/zk/index.js';

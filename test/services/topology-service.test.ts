@@ -14,7 +14,7 @@ import { repoRoot } from '../support/paths.js';
 import { startZk, testClient, closeTestClients, type ZkServer } from '../support/zk.js';
 import { exampleTraffic } from '../support/example-traffic.js';
 import { loadTopologyFile } from '../../agent/topology-file/index.js';
-import { importTopology } from '../../agent/cli/topology-cmd.js';
+import { importTopology } from '../../agent/nsdb/zoom-import.js';
 import { TopologyStore } from '../../agent/nsdb/topology-store.js';
 import { Zoom } from '../../agent/nsdb/zoom.js';
 import type { ZkClient } from '../../agent/nsdb/zk/index.js';

@@ -5,6 +5,7 @@ import { TopologyService, type TopologyChange, type TopologySource } from '../..
 import { FlowController, ExpiryClass } from '../../../../agent/flows/flow-controller.js';
 import { TopologyBuilder, LOCAL_HOST } from '../../../support/topology-builder.js';
 import type { TopologyObjects, TopologyClassKey } from '../../../../simulation/topology/objects.js';
+import type { TopologyObject } from '../../../../agent/nsdb/proto-objects.js';
 
 /** A TopologySource over a builder's objects, with change events on demand. */
 class FakeSource implements TopologySource {
@@ -16,6 +17,14 @@ class FakeSource implements TopologySource {
   }
   snapshot(): TopologyObjects {
     return structuredClone(this.b.objects) as unknown as TopologyObjects;
+  }
+  // Everything is loaded: the object or, for an unknown id, "absent".
+  peek<K extends TopologyClassKey>(key: K, id: string): TopologyObject<K> | null {
+    const list = this.b.objects[key] as unknown as readonly { id: string }[];
+    return (list.find((o) => o.id === id) as TopologyObject<K> | undefined) ?? null;
+  }
+  fetch(): Promise<unknown> {
+    return Promise.resolve();
   }
   emit(kind: 'added' | 'changed' | 'deleted', key: TopologyClassKey, obj: { id: string }): void {
     const ev: TopologyChange = kind === 'deleted' ? { kind, key, id: obj.id } : { kind, key, id: obj.id, obj };

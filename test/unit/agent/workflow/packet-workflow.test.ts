@@ -207,3 +207,20 @@ test('expiry removes installed flows from the datapath by exact key', () => {
   assert.equal(dp.deletes.length, 1);
   assert.deepEqual(dp.deletes[0], bytesOf(dp.puts[0]!.key));
 });
+
+test('a packet parked again on retry keeps its first deadline: the wait is bounded from the first upcall', () => {
+  const { wf, counters, tick } = setup();
+  const toGw = buildUdp({ ethSrc: mac(VM1), ethDst: mac("02:00:00:00:00:01"), ipSrc: ip("10.0.0.5"), ipDst: ip('9.9.9.9'), srcPort: 1, dstPort: 53, payload: new Uint8Array(8) });
+  wf.handleUpcall(upcall(4, toGw));
+  // Every second the packet is retried and still waits (no ARP reply): parked again each time.
+  for (let i = 0; i < 4; i++) {
+    tick(1_000);
+    wf.retryParked(() => true);
+    assert.equal(wf.waiting.size, 1, `still waiting after ${i + 1} s`);
+  }
+  tick(1_100); // 5.1 s after the upcall: over MidoNet's 5 s bound
+  wf.retryParked(() => true);
+  assert.equal(wf.waiting.size, 0);
+  assert.equal(counters.reasons.get('not-yet-timeout'), 1);
+  assert.equal(counters.parked, 5, 'parked once per attempt');
+});

@@ -1,0 +1,105 @@
+/**
+ * Port active state from ZooKeeper: the edge router of examples/two-tier
+ * publishes its uplink routes only while the uplink's binding host has the
+ * port's `active` key, and traffic to the port uses the tunnel key that host
+ * published (PortState text, 5.2+), or the cluster's key for a bare-UUID value
+ * (5.0). A port rebound to another host is read in the new host's namespace.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { repoRoot } from '../support/paths.js';
+import { startZk, testClient, closeTestClients, type ZkServer } from '../support/zk.js';
+import { loadTopologyFile } from '../../agent/topology-file/index.js';
+import { importTopology } from '../../agent/nsdb/zoom-import.js';
+import { portStateText } from '../../agent/host/registration.js';
+import { TopologyStore } from '../../agent/nsdb/topology-store.js';
+import { Zoom } from '../../agent/nsdb/zoom.js';
+import type { ZkClient } from '../../agent/nsdb/zk/index.js';
+import { PortStates } from '../../agent/topology/port-states.js';
+import { TopologyService } from '../../agent/topology/topology-service.js';
+
+const file = loadTopologyFile(join(repoRoot, 'examples', 'two-tier', 'topology.json'));
+const HOST = file.localHostId!;
+const OTHER = file.objects.hosts.find((h) => h.id !== HOST)!.id;
+const EDGE = 'e0000000-0000-4000-8000-000000000002';
+const UPLINK = 'f0000000-0000-4000-8000-000000000004';
+const DEFAULT_ROUTE = '94000000-0000-4000-8000-000000000011';
+let zk: ZkServer;
+let writer: ZkClient;
+
+before(async () => {
+  zk = await startZk();
+  writer = testClient({ connectString: zk.connectString });
+  await writer.connect();
+});
+after(async () => {
+  await closeTestClients();
+  await writer.close();
+  await zk.close();
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+async function within(ms: number, cond: () => boolean, what: string): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms: ${what}`);
+    await sleep(10);
+  }
+}
+
+test('uplink routes follow the binding host\'s active key; its tunnel key is the published one', async () => {
+  const root = '/portstates';
+  const zoom = new Zoom(writer, root);
+  await importTopology(zoom, file.objects);
+  const client = testClient({ connectString: zk.connectString });
+  await client.connect();
+  const store = new TopologyStore(client, { root });
+  const svc = new TopologyService({ source: store, localHostId: HOST, invalidate: () => 0, log: pino({ level: 'silent' }), batchMs: 2 });
+  const states = new PortStates({ zk: client, paths: zoom.paths, set: (id, s) => svc.setPortState(id, s), log: pino({ level: 'silent' }) });
+  const unsub = store.on(() => undefined);
+  // Sync the watcher on every rebuild, as the agent does.
+  const tick = setInterval(() => states.sync(svc.current()), 5);
+  const hasDefault = (): boolean => svc.current().router(EDGE)?.routes.some((r) => r.id === DEFAULT_ROUTE) ?? false;
+  const uplink = () => svc.current().port(UPLINK);
+  try {
+    await svc.demand('routers', EDGE);
+    await within(5000, () => uplink()?.active === false, 'no active key: the uplink is inactive');
+    assert.equal(hasDefault(), false, 'an inactive uplink publishes no route');
+
+    const activePath = zoom.paths.stateKey(HOST, 'Port', UPLINK, 'active');
+    await writer.mkdirs(zoom.paths.stateObject(HOST, 'Port', UPLINK));
+    await writer.create(activePath, new TextEncoder().encode(portStateText(HOST, 0x1abcde)), 'ephemeral');
+    await within(5000, () => uplink()?.active === true, 'active key written: the uplink is active');
+    await within(5000, hasDefault, 'its routes are published');
+    assert.equal(uplink()!.tunnelKey, 0x1abcde, 'the published tunnel key');
+
+    // A 5.0 agent writes its bare host id: active, with the cluster's key.
+    await writer.setData(activePath, new TextEncoder().encode(HOST), -1);
+    await within(5000, () => uplink()?.tunnelKey === 8, 'bare UUID: the cluster tunnel key');
+    assert.equal(uplink()!.active, true);
+
+    await writer.delete(activePath, -1);
+    await within(5000, () => uplink()?.active === false, 'key removed: inactive again');
+    await within(5000, () => !hasDefault(), 'routes withdrawn');
+
+    // Rebound to the other host: its namespace is the one that counts.
+    const r = (await zoom.read('ports', UPLINK))!;
+    await zoom.tx().update('ports', { ...r.obj, host_id: OTHER }, r.version).commit();
+    await within(5000, () => uplink()?.hostId === OTHER, 'rebinding seen');
+    await writer.create(activePath, new TextEncoder().encode(portStateText(HOST, 0x1aaaaa)), 'ephemeral');
+    await sleep(200);
+    assert.equal(uplink()!.active, false, 'the old host\'s key no longer counts');
+    const otherPath = zoom.paths.stateKey(OTHER, 'Port', UPLINK, 'active');
+    await writer.mkdirs(zoom.paths.stateObject(OTHER, 'Port', UPLINK));
+    await writer.create(otherPath, new TextEncoder().encode(portStateText(OTHER, 0x1bbbbb)), 'ephemeral');
+    await within(5000, () => uplink()?.active === true && uplink()?.tunnelKey === 0x1bbbbb, 'the new host\'s key counts');
+  } finally {
+    clearInterval(tick);
+    unsub();
+    states.close();
+    svc.close();
+    store.close();
+  }
+});
