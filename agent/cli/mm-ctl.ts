@@ -8,19 +8,21 @@
  * bound to ANOTHER host, `previous_host_id` = that host (Nova binds the
  * destination before unbinding the source). Unbind: only when bound to this
  * host: clear `host_id` and `interface_name`, `previous_host_id` = this host.
- * Back-references `Host.port_ids` of the old and new host follow, and each
- * changed object's provenance (owner agent:binding), all in ONE versioned
- * multi, retried `transaction_attempts` times on a version conflict.
+ * Back-references `Host.port_ids` of the old and new host follow (a ZOOM
+ * transaction, agent/nsdb/zoom-transaction.ts), and each changed object's
+ * provenance (owner agent:binding), all in ONE versioned multi, retried
+ * `transaction_attempts` times on a version conflict.
  *
  * Exit codes (MmCtl): 0 ok, 1 bad command, 2 no host id, 3 state error
  * (no such port or host, conflict), 13 not root, 255 (-1) anything else.
  * Not done: the Curator semaphore on `{Z}/locks/zoom-topology`; the versioned
  * multi alone keeps concurrent writers from losing each other's changes.
  */
-import type { Host, Port } from '../../simulation/topology/objects.js';
+import type { Port } from '../../simulation/topology/objects.js';
 import { readHostId, type HostIdPaths } from '../host/host-id.js';
 import { Zoom } from '../nsdb/zoom.js';
-import { ZoomChange, ZoomOwner } from '../nsdb/zoom-object.js';
+import { ZoomOwner } from '../nsdb/zoom-object.js';
+import { ZoomError, ZoomTransaction } from '../nsdb/zoom-transaction.js';
 import { createZkClient, isZkError } from '../nsdb/zk/index.js';
 import { zkBootstrap, type BootstrapOptions } from '../runtime/config.js';
 
@@ -35,50 +37,31 @@ export class BindingStateError extends Error {
   readonly code = 'MM_ERR_BINDING_STATE';
 }
 
-function without(ids: readonly string[] | undefined, id: string): string[] {
-  return (ids ?? []).filter((x) => x !== id);
-}
-
-/** One bind/unbind attempt as a single multi. Throws BindingStateError or ZkError. */
+/**
+ * One bind/unbind attempt as a single multi. The transaction keeps the
+ * `Host.port_ids` back-references of the old and new host (zoom-bindings.ts).
+ * Throws BindingStateError, ZoomError or ZkError.
+ */
 async function bindOnce(zoom: Zoom, hostId: string, portId: string, ifname: string | null): Promise<boolean> {
-  const pr = await zoom.read('ports', portId);
-  if (pr === null) throw new BindingStateError(`no port ${portId}`);
-  const port = pr.obj;
+  const tx = new ZoomTransaction(zoom, { owner: ZoomOwner.AGENT_BINDING });
+  const port = await tx.get('ports', portId);
+  if (port === null) throw new BindingStateError(`no port ${portId}`);
   const oldHost = port.host_id;
-  const tx = zoom.tx();
   if (ifname === null) {
     if (oldHost !== hostId) return false;
     const { host_id: _h, interface_name: _i, ...rest } = port;
     void _h;
     void _i;
-    const next: Port = { ...rest, previous_host_id: hostId };
-    tx.update('ports', next, pr.version, ZoomOwner.AGENT_BINDING, ZoomChange.DATA);
-    const hr = await zoom.read('hosts', hostId);
-    if (hr !== null && (hr.obj.port_ids ?? []).includes(portId)) {
-      const h: Host = { ...hr.obj, port_ids: without(hr.obj.port_ids, portId) };
-      tx.update('hosts', h, hr.version, ZoomOwner.AGENT_BINDING, ZoomChange.BACK_REFERENCE);
-    }
+    await tx.update('ports', { ...rest, previous_host_id: hostId });
   } else {
+    if ((await tx.get('hosts', hostId)) === null) throw new BindingStateError(`host ${hostId} is not registered`);
     const next: Port = {
       ...port,
       host_id: hostId,
       interface_name: ifname,
       ...(oldHost !== undefined && oldHost !== hostId ? { previous_host_id: oldHost } : {}),
     };
-    tx.update('ports', next, pr.version, ZoomOwner.AGENT_BINDING, ZoomChange.DATA);
-    const hr = await zoom.read('hosts', hostId);
-    if (hr === null) throw new BindingStateError(`host ${hostId} is not registered`);
-    if (!(hr.obj.port_ids ?? []).includes(portId)) {
-      const h: Host = { ...hr.obj, port_ids: [...(hr.obj.port_ids ?? []), portId] };
-      tx.update('hosts', h, hr.version, ZoomOwner.AGENT_BINDING, ZoomChange.BACK_REFERENCE);
-    }
-    if (oldHost !== undefined && oldHost !== hostId) {
-      const or = await zoom.read('hosts', oldHost);
-      if (or !== null && (or.obj.port_ids ?? []).includes(portId)) {
-        const h: Host = { ...or.obj, port_ids: without(or.obj.port_ids, portId) };
-        tx.update('hosts', h, or.version, ZoomOwner.AGENT_BINDING, ZoomChange.BACK_REFERENCE);
-      }
-    }
+    await tx.update('ports', next);
   }
   await tx.commit();
   return true;
@@ -138,7 +121,8 @@ export async function mmCtl(argv: readonly string[], opts: MmCtlOptions = {}): P
     if (!done) err(`port ${portId} is not bound to this host ${hostId}: nothing to unbind`);
     return MM_CTL_OK;
   } catch (e) {
-    if (e instanceof BindingStateError || isZkError(e, 'BAD_VERSION') || isZkError(e, 'NO_NODE')) {
+    // A missing port or host, a dangling back-reference, a lost version race: MmCtl's state error.
+    if (e instanceof BindingStateError || e instanceof ZoomError || isZkError(e, 'BAD_VERSION') || isZkError(e, 'NO_NODE')) {
       err(`mm-ctl: ${e.message}`);
       return MM_CTL_STATE_ERROR;
     }
