@@ -120,7 +120,7 @@ async function startServices(
   };
   // Parked packets waiting for a device are simulated again as soon as a rebuild may have brought it.
   let retryWaiting: () => void = () => undefined;
-  let portStates: PortStates | null = null;
+  const portStates = new PortStates({ zk, paths: zoom.paths, set: (id, st) => topology.setPortState(id, st), log: child('port-state') });
   const topology = new TopologyService({
     source: store,
     localHostId: hostId,
@@ -128,15 +128,13 @@ async function startServices(
     log: child('topology'),
     onRebuilt: (snap) => {
       watchTables(snap);
-      portStates?.sync(snap);
+      portStates.sync(snap);
       retryWaiting();
     },
   });
-  portStates = new PortStates({ zk, paths: zoom.paths, set: (id, st) => topology.setPortState(id, st), log: child('port-state') });
   // The flow translator reaches peers through our host's tunnel zones: load them before traffic.
+  // (The rebuild that follows runs onRebuilt: tables and port states are watched from there.)
   await topology.demand('hosts', hostId);
-  watchTables(topology.current());
-  portStates.sync(topology.current());
 
   const datapath = new DatapathController({
     dpif,
@@ -170,9 +168,9 @@ async function startServices(
       void datapath.bind(ev.binding.portId, ev.binding.interfaceName);
     } else void datapath.unbind(ev.portId);
   });
+  // start() reports the current bindings through the listener above; wait for their ports to load.
   await bindings.start();
   await Promise.all(bindings.current().map((b) => topology.demand('ports', b.portId)));
-  for (const b of bindings.current()) await datapath.bind(b.portId, b.interfaceName);
 
   const resolver = new TopologyPortResolver({
     topo: () => topology.current(),
@@ -237,7 +235,7 @@ async function startServices(
       metrics?.close();
       bindings.stop();
       tables.close();
-      portStates?.close();
+      portStates.close();
       topology.close();
       store.close();
       flows?.clear();

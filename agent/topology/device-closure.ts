@@ -42,7 +42,11 @@ export type DeviceClassKey =
   | 'hosts'
   | 'tunnel_zones';
 
-/** Objects of the closure of (key, id) that the lookup does not know yet; [] = ready. */
+/**
+ * Objects of the closure of (key, id) that the lookup does not know yet; [] = ready.
+ * An object can be listed twice (a route both its router and its port list): the
+ * store reads a node once however many ask for it.
+ */
 export function missingForDevice(key: DeviceClassKey, id: string, lookup: ObjectLookup): ObjectRef[] {
   const missing: ObjectRef[] = [];
   const need = <K extends TopologyClassKey>(k: K, i: string | undefined): TopologyObject<K> | null => {
@@ -104,16 +108,5 @@ export function missingForDevice(key: DeviceClassKey, id: string, lookup: Object
     default:
       need(key, id);
   }
-  return dedupe(missing);
-}
-
-function dedupe(refs: ObjectRef[]): ObjectRef[] {
-  if (refs.length < 2) return refs;
-  const seen = new Set<string>();
-  return refs.filter((r) => {
-    const k = `${r.key}/${r.id}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+  return missing;
 }

@@ -86,8 +86,8 @@ export class TopologyService {
   private lazy: LazyTopologyView;
   /** Devices asked for (`${key}/${id}`): kept loaded, their closures completed before each rebuild. */
   private readonly roots = new Map<string, { key: DeviceClassKey; id: string }>();
-  /** Roots whose closure is being fetched now. */
-  private readonly inFlight = new Set<string>();
+  /** Roots whose closure is being fetched now, with the demand every caller awaits. */
+  private readonly inFlight = new Map<string, Promise<void>>();
   private completing: Promise<void> | null = null;
   private closed = false;
   private rebuilt: { promise: Promise<void>; resolve: () => void } = deferred();
@@ -119,19 +119,27 @@ export class TopologyService {
 
   /**
    * Loads a device and its closure (idempotent) and rebuilds when it is complete.
-   * The returned promise settles after that rebuild (also when the load failed:
-   * the device stays not ready, and the packets waiting for it time out).
+   * The returned promise — the same one for concurrent callers — settles after
+   * that rebuild (also when the load failed: the device stays not ready, and
+   * the packets waiting for it time out).
    */
-  async demand(key: DeviceClassKey, id: string): Promise<void> {
+  demand(key: DeviceClassKey, id: string): Promise<void> {
     const k = `${key}/${id}`;
     if (!this.roots.has(k)) this.roots.set(k, { key, id });
-    if (this.inFlight.has(k) || this.closed) return;
-    this.inFlight.add(k);
-    try {
-      await this.completeClosure(key, id);
-    } finally {
-      this.inFlight.delete(k);
+    const pending = this.inFlight.get(k);
+    if (pending !== undefined) return pending;
+    if (this.closed) return Promise.resolve();
+    const p = this.load(key, id).finally(() => this.inFlight.delete(k));
+    this.inFlight.set(k, p);
+    return p;
+  }
+
+  private async load(key: DeviceClassKey, id: string): Promise<void> {
+    const failed = await this.fetchMissing(() => missingForDevice(key, id, this.liveLookup), Infinity);
+    if (failed !== undefined) {
+      this.d.log.warn({ class: key, id, err: String(failed.reason) }, 'loading a device failed; packets waiting for it will time out');
     }
+    // The rebuild, not the fetch, makes the device servable.
     const rebuilt = this.rebuilt.promise;
     this.schedule([]);
     await rebuilt;
@@ -207,34 +215,35 @@ export class TopologyService {
    * device is rebuilt without the newcomer and waits like any other.
    */
   private async completeRoots(): Promise<void> {
-    const deadline = Date.now() + (this.d.closureWaitMs ?? 2_000);
-    for (let round = 0; round < MAX_CLOSURE_ROUNDS && !this.closed; round++) {
-      const missing: ObjectRef[] = [];
-      for (const [k, r] of this.roots) {
-        if (!this.inFlight.has(k)) missing.push(...missingForDevice(r.key, r.id, this.liveLookup));
-      }
-      const left = deadline - Date.now();
-      if (missing.length === 0 || left <= 0) return;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        Promise.allSettled(missing.map((m) => this.d.source.fetch(m.key, m.id))),
-        new Promise((resolve) => (timer = setTimeout(resolve, left))),
-      ]);
-      clearTimeout(timer);
-    }
+    const missing = (): ObjectRef[] => {
+      const out: ObjectRef[] = [];
+      for (const [k, r] of this.roots) if (!this.inFlight.has(k)) out.push(...missingForDevice(r.key, r.id, this.liveLookup));
+      return out;
+    };
+    await this.fetchMissing(missing, Date.now() + (this.d.closureWaitMs ?? 2_000));
   }
 
-  private async completeClosure(key: DeviceClassKey, id: string): Promise<void> {
+  /**
+   * Fetches what `missing` lists, round after round (each one ZooKeeper round
+   * trip deeper), until nothing is missing, a fetch fails, or `deadline` (ms
+   * since the epoch) passes. Resolves with the first failed fetch, if any.
+   */
+  private async fetchMissing(missing: () => ObjectRef[], deadline: number): Promise<PromiseRejectedResult | undefined> {
     for (let round = 0; round < MAX_CLOSURE_ROUNDS && !this.closed; round++) {
-      const missing = missingForDevice(key, id, this.liveLookup);
-      if (missing.length === 0) return;
-      const results = await Promise.allSettled(missing.map((m) => this.d.source.fetch(m.key, m.id)));
+      const refs = missing();
+      const left = deadline - Date.now();
+      if (refs.length === 0 || left <= 0) return undefined;
+      const fetches = Promise.allSettled(refs.map((m) => this.d.source.fetch(m.key, m.id)));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const results = left === Infinity
+        ? await fetches
+        : await Promise.race([fetches, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), left)))]);
+      clearTimeout(timer);
+      if (results === null) return undefined;
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed !== undefined) {
-        this.d.log.warn({ class: key, id, err: String(failed.reason) }, 'loading a device failed; packets waiting for it will time out');
-        return;
-      }
+      if (failed !== undefined) return failed;
     }
+    return undefined;
   }
 
   /** What ZooKeeper gave us so far (may be ahead of the snapshot). */

@@ -23,10 +23,12 @@ export interface Parked {
   readonly deadline?: number;
 }
 
+/** A parked packet as the room holds and returns it: its deadline known. */
+export type ParkedUntil = Parked & { readonly deadline: number };
+
 interface Entry {
   readonly key: string;
-  readonly parked: Parked;
-  readonly deadline: number;
+  readonly parked: ParkedUntil;
   done: boolean;
 }
 
@@ -70,24 +72,34 @@ export class WaitingRoom {
   park(key: NotYetKey, p: Parked, now: number): void {
     if (this.live >= this.capacity) this.dropOldest();
     const k = waitKey(key);
-    const e: Entry = { key: k, parked: p, deadline: p.deadline ?? now + this.maxWaitMs, done: false };
+    const parked: ParkedUntil = p.deadline === undefined ? { ...p, deadline: now + this.maxWaitMs } : (p as ParkedUntil);
+    const e: Entry = { key: k, parked, done: false };
     let l = this.byKey.get(k);
     if (l === undefined) this.byKey.set(k, (l = []));
     l.push(e);
+    // `fifo` is ordered by deadline (expire() stops at the first live entry not due). A packet
+    // parked again keeps its first deadline, which can be earlier than newer packets': it goes
+    // in before them.
+    let i = this.fifo.length;
     this.fifo.push(e);
+    while (i > this.head && this.fifo[i - 1]!.parked.deadline > parked.deadline) {
+      this.fifo[i] = this.fifo[i - 1]!;
+      i--;
+    }
+    this.fifo[i] = e;
     this.live++;
   }
 
   /** Removes and returns the packets whose key is `ready` and whose time is not up. */
-  take(ready: (key: string) => boolean, now: number): Parked[] {
-    const out: Parked[] = [];
+  take(ready: (key: string) => boolean, now: number): ParkedUntil[] {
+    const out: ParkedUntil[] = [];
     for (const [k, l] of this.byKey) {
       if (!ready(k)) continue;
       for (const e of l) {
         if (e.done) continue;
         e.done = true;
         this.live--;
-        if (e.deadline > now) out.push(e.parked.deadline === undefined ? { ...e.parked, deadline: e.deadline } : e.parked);
+        if (e.parked.deadline > now) out.push(e.parked);
         else this.dropped++;
       }
       this.byKey.delete(k);
@@ -100,7 +112,7 @@ export class WaitingRoom {
     let n = 0;
     while (this.head < this.fifo.length) {
       const e = this.fifo[this.head]!;
-      if (!e.done && e.deadline > now) break;
+      if (!e.done && e.parked.deadline > now) break;
       if (!e.done) {
         this.remove(e);
         n++;
