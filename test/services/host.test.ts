@@ -16,6 +16,7 @@ import { TopologyStore } from '../../agent/nsdb/topology-store.js';
 import { Zoom } from '../../agent/nsdb/zoom.js';
 import { decodeZoomObject, ZoomChange, ZoomOwner } from '../../agent/nsdb/zoom-object.js';
 import type { ZkClient } from '../../agent/nsdb/zk/index.js';
+import { until } from '../support/wait.js';
 
 const H1 = 'a0000000-0000-4000-8000-000000000001';
 const H2 = 'a0000000-0000-4000-8000-000000000002';
@@ -35,15 +36,6 @@ after(async () => {
   await admin.close();
   await zk.close();
 });
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 function hostIdFile(id: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'mm-hostid-'));

@@ -5,20 +5,21 @@
  * published (PortState text, 5.2+), or the cluster's key for a bare-UUID value
  * (5.0). A port rebound to another host is read in the new host's namespace.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { repoRoot } from '../support/paths.js';
-import { startZk, testClient, closeTestClients, type ZkServer } from '../support/zk.js';
+import { testClient } from '../support/zk.js';
 import { loadTopologyFile } from '../../agent/topology-file/index.js';
 import { importTopology } from '../../agent/nsdb/zoom-import.js';
 import { portStateText } from '../../agent/host/registration.js';
 import { TopologyStore } from '../../agent/nsdb/topology-store.js';
 import { Zoom } from '../../agent/nsdb/zoom.js';
-import type { ZkClient } from '../../agent/nsdb/zk/index.js';
 import { PortStates } from '../../agent/topology/port-states.js';
 import { TopologyService } from '../../agent/topology/topology-service.js';
+import { sleep, until } from '../support/wait.js';
+import { zkSuite } from '../support/zk-suite.js';
 
 const file = loadTopologyFile(join(repoRoot, 'examples', 'two-tier', 'topology.json'));
 const HOST = file.localHostId!;
@@ -26,34 +27,14 @@ const OTHER = file.objects.hosts.find((h) => h.id !== HOST)!.id;
 const EDGE = 'e0000000-0000-4000-8000-000000000002';
 const UPLINK = 'f0000000-0000-4000-8000-000000000004';
 const DEFAULT_ROUTE = '94000000-0000-4000-8000-000000000011';
-let zk: ZkServer;
-let writer: ZkClient;
 
-before(async () => {
-  zk = await startZk();
-  writer = testClient({ connectString: zk.connectString });
-  await writer.connect();
-});
-after(async () => {
-  await closeTestClients();
-  await writer.close();
-  await zk.close();
-});
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function within(ms: number, cond: () => boolean, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms: ${what}`);
-    await sleep(10);
-  }
-}
+const suite = zkSuite();
 
 test('uplink routes follow the binding host\'s active key; its tunnel key is the published one', async () => {
   const root = '/portstates';
-  const zoom = new Zoom(writer, root);
+  const zoom = new Zoom(suite.writer, root);
   await importTopology(zoom, file.objects);
-  const client = testClient({ connectString: zk.connectString });
+  const client = testClient({ connectString: suite.zk.connectString });
   await client.connect();
   const store = new TopologyStore(client, { root });
   const svc = new TopologyService({ source: store, localHostId: HOST, invalidate: () => 0, log: pino({ level: 'silent' }), batchMs: 2 });
@@ -65,36 +46,36 @@ test('uplink routes follow the binding host\'s active key; its tunnel key is the
   const uplink = () => svc.current().port(UPLINK);
   try {
     await svc.demand('routers', EDGE);
-    await within(5000, () => uplink()?.active === false, 'no active key: the uplink is inactive');
+    await until(() => uplink()?.active === false, 5000, 'no active key: the uplink is inactive');
     assert.equal(hasDefault(), false, 'an inactive uplink publishes no route');
 
     const activePath = zoom.paths.stateKey(HOST, 'Port', UPLINK, 'active');
-    await writer.mkdirs(zoom.paths.stateObject(HOST, 'Port', UPLINK));
-    await writer.create(activePath, new TextEncoder().encode(portStateText(HOST, 0x1abcde)), 'ephemeral');
-    await within(5000, () => uplink()?.active === true, 'active key written: the uplink is active');
-    await within(5000, hasDefault, 'its routes are published');
+    await suite.writer.mkdirs(zoom.paths.stateObject(HOST, 'Port', UPLINK));
+    await suite.writer.create(activePath, new TextEncoder().encode(portStateText(HOST, 0x1abcde)), 'ephemeral');
+    await until(() => uplink()?.active === true, 5000, 'active key written: the uplink is active');
+    await until(hasDefault, 5000, 'its routes are published');
     assert.equal(uplink()!.tunnelKey, 0x1abcde, 'the published tunnel key');
 
     // A 5.0 agent writes its bare host id: active, with the cluster's key.
-    await writer.setData(activePath, new TextEncoder().encode(HOST), -1);
-    await within(5000, () => uplink()?.tunnelKey === 8, 'bare UUID: the cluster tunnel key');
+    await suite.writer.setData(activePath, new TextEncoder().encode(HOST), -1);
+    await until(() => uplink()?.tunnelKey === 8, 5000, 'bare UUID: the cluster tunnel key');
     assert.equal(uplink()!.active, true);
 
-    await writer.delete(activePath, -1);
-    await within(5000, () => uplink()?.active === false, 'key removed: inactive again');
-    await within(5000, () => !hasDefault(), 'routes withdrawn');
+    await suite.writer.delete(activePath, -1);
+    await until(() => uplink()?.active === false, 5000, 'key removed: inactive again');
+    await until(() => !hasDefault(), 5000, 'routes withdrawn');
 
     // Rebound to the other host: its namespace is the one that counts.
     const r = (await zoom.read('ports', UPLINK))!;
     await zoom.tx().update('ports', { ...r.obj, host_id: OTHER }, r.version).commit();
-    await within(5000, () => uplink()?.hostId === OTHER, 'rebinding seen');
-    await writer.create(activePath, new TextEncoder().encode(portStateText(HOST, 0x1aaaaa)), 'ephemeral');
+    await until(() => uplink()?.hostId === OTHER, 5000, 'rebinding seen');
+    await suite.writer.create(activePath, new TextEncoder().encode(portStateText(HOST, 0x1aaaaa)), 'ephemeral');
     await sleep(200);
     assert.equal(uplink()!.active, false, 'the old host\'s key no longer counts');
     const otherPath = zoom.paths.stateKey(OTHER, 'Port', UPLINK, 'active');
-    await writer.mkdirs(zoom.paths.stateObject(OTHER, 'Port', UPLINK));
-    await writer.create(otherPath, new TextEncoder().encode(portStateText(OTHER, 0x1bbbbb)), 'ephemeral');
-    await within(5000, () => uplink()?.active === true && uplink()?.tunnelKey === 0x1bbbbb, 'the new host\'s key counts');
+    await suite.writer.mkdirs(zoom.paths.stateObject(OTHER, 'Port', UPLINK));
+    await suite.writer.create(otherPath, new TextEncoder().encode(portStateText(OTHER, 0x1bbbbb)), 'ephemeral');
+    await until(() => uplink()?.active === true && uplink()?.tunnelKey === 0x1bbbbb, 5000, 'the new host\'s key counts');
   } finally {
     clearInterval(tick);
     unsub();

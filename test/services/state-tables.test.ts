@@ -12,6 +12,7 @@ import {
 } from '../../agent/nsdb/state-tables.js';
 import { ZoomPaths } from '../../agent/nsdb/zoom.js';
 import type { ZkClient } from '../../agent/nsdb/zk/index.js';
+import { until } from '../support/wait.js';
 
 const NET = 'c0000000-0000-4000-8000-000000000001';
 const RTR = 'e0000000-0000-4000-8000-000000000001';
@@ -37,15 +38,6 @@ after(async () => {
   await b.close();
   await zk.close();
 });
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function until(cond: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 test('MAC table: names, resolution, superseded entries, garbage skipped, re-created after expiry', async () => {
   const paths = new ZoomPaths('/midonet');

@@ -12,6 +12,7 @@ import type { ZkClient } from '../../agent/nsdb/zk/index.js';
 import { LocalState } from '../../agent/state/local-state.js';
 import { TableReplicator } from '../../agent/state/table-replicator.js';
 import { parseIpv4, parseMac } from '../../simulation/packet/addr.js';
+import { until } from '../support/wait.js';
 
 const BR = 'c0000000-0000-4000-8000-000000000001';
 const RT = 'e0000000-0000-4000-8000-000000000001';
@@ -33,20 +34,14 @@ after(async () => {
   await zk.close();
 });
 
-async function within(ms: number, cond: () => Promise<boolean> | boolean, what: string): Promise<void> {
-  const t0 = Date.now();
-  const ok = async (): Promise<boolean> => {
-    try {
-      return await cond();
-    } catch {
-      return false; // e.g. the table directory is not created yet
-    }
-  };
-  while (!(await ok())) {
-    if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+/** A condition that counts as false while it throws (e.g. the table directory is not created yet). */
+const orFalse = (cond: () => Promise<boolean>) => async (): Promise<boolean> => {
+  try {
+    return await cond();
+  } catch {
+    return false;
   }
-}
+};
 
 function setup(root: string) {
   const zoom = new Zoom(agentZk, root);
@@ -73,7 +68,7 @@ test('a MAC learned here is a learned entry in MidoNet format; one learned elsew
   rep.watchBridge(BR);
   state.apply([{ kind: 'mac-learned', bridgeId: BR, vlan: 0, mac: parseMac('fa:16:3e:00:00:01')!, portId: P1 }], 0);
   const dir = zoom.paths.table('Network', BR, 'mac_table') + '/0';
-  await within(3000, async () => (await otherZk.getChildren(dir)).children.length === 1, 'entry written');
+  await until(orFalse(async () => (await otherZk.getChildren(dir)).children.length === 1), 3000, 'entry written', 20);
   const [name] = (await otherZk.getChildren(dir)).children;
   assert.match(name!, new RegExp(`^fa:16:3e:00:00:01,${P1},\\d{10}$`));
   const stat = await otherZk.exists(`${dir}/${name}`);
@@ -81,7 +76,7 @@ test('a MAC learned here is a learned entry in MidoNet format; one learned elsew
 
   // Another agent (a real Midolman) learns vm2's MAC on P2.
   await otherZk.create(`${dir}/fa:16:3e:00:00:02,${P2},`, new Uint8Array(0), 'ephemeral-sequential');
-  await within(3000, () => state.macPort(BR, 0, parseMac('fa:16:3e:00:00:02')!) === P2, 'remote MAC applied');
+  await until(() => state.macPort(BR, 0, parseMac('fa:16:3e:00:00:02')!) === P2, 3000, 'remote MAC applied', 20);
   assert.ok(remote.includes('mac-learned'));
   assert.equal(rep.published, 1, 'the remote entry was not echoed back');
   rep.close();
@@ -92,10 +87,10 @@ test('router ARP entries are written as mac;expiry;stale;lastArp and read back f
   rep.watchRouter(RT);
   state.apply([{ kind: 'router-arp', routerId: RT, ip: parseIpv4('203.0.113.1')!, mac: parseMac('52:54:00:00:00:01')! }], 0);
   const dir = zoom.paths.table('Router', RT, 'arp_table');
-  await within(3000, async () => (await otherZk.getChildren(dir)).children.length === 1, 'ARP entry written');
+  await until(orFalse(async () => (await otherZk.getChildren(dir)).children.length === 1), 3000, 'ARP entry written', 20);
   const [name] = (await otherZk.getChildren(dir)).children;
   assert.match(name!, /^203\.0\.113\.1,52:54:00:00:00:01;1090000;1060000;0,\d{10}$/);
   await otherZk.create(`${dir}/203.0.113.9,52:54:00:00:00:09;9999999999999;9999999999999;0,`, new Uint8Array(0), 'ephemeral-sequential');
-  await within(3000, () => state.routerArp(RT, parseIpv4('203.0.113.9')!)?.mac === parseMac('52:54:00:00:00:09'), 'remote ARP applied');
+  await until(() => state.routerArp(RT, parseIpv4('203.0.113.9')!)?.mac === parseMac('52:54:00:00:00:09'), 3000, 'remote ARP applied', 20);
   rep.close();
 });

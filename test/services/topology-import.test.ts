@@ -8,13 +8,12 @@
  * the forward side; references to objects already in ZooKeeper update them;
  * a dangling reference fails with a message and writes nothing.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../support/paths.js';
-import { startZk, testClient, closeTestClients, type ZkServer } from '../support/zk.js';
 import { loadTopologyFile } from '../../agent/topology-file/index.js';
 import { IMPORT_CLASS_ORDER, importedTopology, importTopology, IMPORT_OWNER, TopologyImportError } from '../../agent/nsdb/zoom-import.js';
 import { exportTopology } from '../../agent/nsdb/zoom-export.js';
@@ -26,23 +25,13 @@ import type { ZkClient, ZkOp } from '../../agent/nsdb/zk/index.js';
 import {
   CLASS_OF, emptyTopologyObjects, TOPOLOGY_CLASS_KEYS, type TopologyClassKey, type TopologyObjects,
 } from '../../simulation/topology/objects.js';
+import { zkSuite } from '../support/zk-suite.js';
 
 const file = loadTopologyFile(join(repoRoot, 'examples', 'two-tier', 'topology.json'));
 const T = file.objects;
-let zk: ZkServer;
-let writer: ZkClient;
 let rootN = 0;
 
-before(async () => {
-  zk = await startZk();
-  writer = testClient({ connectString: zk.connectString });
-  await writer.connect();
-});
-after(async () => {
-  await closeTestClients();
-  await writer.close();
-  await zk.close();
-});
+const suite = zkSuite();
 
 /** A client that counts the multis it sends. */
 function counting(c: ZkClient): { client: ZkClient; multis: () => number } {
@@ -58,7 +47,7 @@ function counting(c: ZkClient): { client: ZkClient; multis: () => number } {
 }
 
 async function imported(objects: TopologyObjects, batch?: number): Promise<{ zoom: Zoom; multis: number }> {
-  const { client, multis } = counting(writer);
+  const { client, multis } = counting(suite.writer);
   const zoom = new Zoom(client, `/imp${++rootN}`);
   const n = await importTopology(zoom, objects, batch);
   assert.equal(n, TOPOLOGY_CLASS_KEYS.reduce((s, k) => s + objects[k].length, 0));
@@ -75,11 +64,11 @@ async function obj(zoom: Zoom, key: TopologyClassKey, id: string): Promise<Any> 
 }
 
 async function text(zoom: Zoom, key: TopologyClassKey, id: string): Promise<string> {
-  return (await writer.get(zoom.paths.model(CLASS_OF[key], id))).data.toString('utf8');
+  return (await suite.writer.get(zoom.paths.model(CLASS_OF[key], id))).data.toString('utf8');
 }
 
 async function provenance(zoom: Zoom, key: TopologyClassKey, id: string) {
-  return decodeZoomObject((await writer.get(zoom.paths.object(CLASS_OF[key], id))).data).provenance
+  return decodeZoomObject((await suite.writer.get(zoom.paths.object(CLASS_OF[key], id))).data).provenance
     .map((p) => [p.change_owner, p.change_type, p.change_version]);
 }
 
@@ -196,7 +185,7 @@ test('a relation stated only on the back-reference side is written on both sides
 test('references to objects already in ZooKeeper update them with versioned sets', async () => {
   const hostsOnly = { ...emptyTopologyObjects(), hosts: T.hosts };
   const rest = { ...T, hosts: [] };
-  const { client } = counting(writer);
+  const { client } = counting(suite.writer);
   const zoom = new Zoom(client, `/imp${++rootN}`);
   await importTopology(zoom, hostsOnly);
   await importTopology(zoom, rest);
@@ -213,18 +202,18 @@ test('a dangling reference fails naming object, field and id, and writes nothing
   const port = T.ports[0]!;
   const bad = { ...T, ports: T.ports.map((p) => (p.id === port.id ? { ...p, host_id: MISSING } : p)) };
   const root = `/imp${++rootN}`;
-  const zoom = new Zoom(writer, root);
+  const zoom = new Zoom(suite.writer, root);
   await assert.rejects(importTopology(zoom, bad), (e: unknown) => {
     assert.ok(e instanceof TopologyImportError);
     assert.match(e.message, new RegExp(`Port ${port.id} host_id: Host ${MISSING} is neither in the file nor in ZooKeeper`));
     return true;
   });
-  assert.equal(await writer.exists(root), null, 'nothing written, not even the layout');
+  assert.equal(await suite.writer.exists(root), null, 'nothing written, not even the layout');
   // The command: exit 1, still nothing written.
   const dir = mkdtempSync(join(tmpdir(), 'mm-imp-'));
   const src = join(dir, 'bad.json');
   writeFileSync(src, JSON.stringify({ ...bad }));
-  const env = { MIDO_ZOOKEEPER_HOSTS: zk.connectString, MIDO_ZOOKEEPER_ROOT_KEY: root };
+  const env = { MIDO_ZOOKEEPER_HOSTS: suite.zk.connectString, MIDO_ZOOKEEPER_ROOT_KEY: root };
   const stderr = process.stderr.write;
   let said = '';
   process.stderr.write = ((s: string) => { said += s; return true; }) as typeof process.stderr.write;
@@ -234,7 +223,7 @@ test('a dangling reference fails naming object, field and id, and writes nothing
     process.stderr.write = stderr;
   }
   assert.match(said, new RegExp(`nothing imported: Port ${port.id} host_id: Host ${MISSING}`));
-  assert.equal(await writer.exists(root), null);
+  assert.equal(await suite.writer.exists(root), null);
 });
 
 test('class order: every class once, referenced classes before their referrers', () => {

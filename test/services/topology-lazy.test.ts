@@ -6,48 +6,36 @@
  * same result the whole topology file gives. A device asked for while
  * ZooKeeper is away arrives once it is back.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { repoRoot } from '../support/paths.js';
-import { startZk, testClient, closeTestClients, type ZkServer } from '../support/zk.js';
+import { testClient } from '../support/zk.js';
 import { eagerStory, lazyStory } from '../support/lazy-story.js';
 import { loadTopologyFile } from '../../agent/topology-file/index.js';
 import { importTopology } from '../../agent/nsdb/zoom-import.js';
 import { TopologyStore } from '../../agent/nsdb/topology-store.js';
 import { Zoom } from '../../agent/nsdb/zoom.js';
-import type { ZkClient } from '../../agent/nsdb/zk/index.js';
 import { TopologyService } from '../../agent/topology/topology-service.js';
 import { NotYetError } from '../../simulation/not-yet.js';
 import { buildTopology } from '../../simulation/topology/build.js';
 import { TOPOLOGY_CLASS_KEYS } from '../../simulation/topology/objects.js';
+import { sleep } from '../support/wait.js';
+import { zkSuite } from '../support/zk-suite.js';
 
 const file = loadTopologyFile(join(repoRoot, 'examples', 'two-tier', 'topology.json'));
 const HOST = file.localHostId!;
 const TOTAL = TOPOLOGY_CLASS_KEYS.reduce((n, k) => n + file.objects[k].length, 0);
-let zk: ZkServer;
-let writer: ZkClient;
 let rootN = 0;
 
-before(async () => {
-  zk = await startZk();
-  writer = testClient({ connectString: zk.connectString });
-  await writer.connect();
-});
-after(async () => {
-  await closeTestClients();
-  await writer.close();
-  await zk.close();
-});
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const suite = zkSuite();
 
 /** An agent's topology over a freshly imported root, nothing loaded. */
 async function lazyAgent(): Promise<{ store: TopologyStore; svc: TopologyService }> {
   const root = `/lazy${++rootN}`;
-  await importTopology(new Zoom(writer, root), file.objects);
-  const client = testClient({ connectString: zk.connectString, sessionTimeoutMs: 20_000 });
+  await importTopology(new Zoom(suite.writer, root), file.objects);
+  const client = testClient({ connectString: suite.zk.connectString, sessionTimeoutMs: 20_000 });
   await client.connect();
   const store = new TopologyStore(client, { root });
   const svc = new TopologyService({ source: store, localHostId: HOST, invalidate: () => 0, log: pino({ level: 'silent' }), batchMs: 2 });
@@ -79,7 +67,7 @@ test('devices load from ZooKeeper as packets meet them, and the results equal th
 test('a device asked for while ZooKeeper is away arrives once it is back', async () => {
   const { store, svc } = await lazyAgent();
   const bridge = file.objects.networks[0]!.id;
-  await zk.stop();
+  await suite.zk.stop();
   const ask = (): boolean => {
     try {
       return svc.view().bridge(bridge) !== null;
@@ -91,7 +79,7 @@ test('a device asked for while ZooKeeper is away arrives once it is back', async
   assert.equal(ask(), false, 'not yet: ZooKeeper is down');
   await sleep(300);
   assert.equal(ask(), false);
-  await zk.start();
+  await suite.zk.start();
   // The agent's 1 s tick simulates parked packets again, which asks again; do the same.
   const t0 = Date.now();
   while (!ask()) {

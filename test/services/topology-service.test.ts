@@ -6,18 +6,17 @@
  * what changed, and leave the others alone; while ZooKeeper is away the agent
  * keeps simulating with the topology it has.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { repoRoot } from '../support/paths.js';
-import { startZk, testClient, closeTestClients, type ZkServer } from '../support/zk.js';
+import { testClient } from '../support/zk.js';
 import { exampleTraffic } from '../support/example-traffic.js';
 import { loadTopologyFile } from '../../agent/topology-file/index.js';
 import { importTopology } from '../../agent/nsdb/zoom-import.js';
 import { TopologyStore } from '../../agent/nsdb/topology-store.js';
 import { Zoom } from '../../agent/nsdb/zoom.js';
-import type { ZkClient } from '../../agent/nsdb/zk/index.js';
 import { TopologyService } from '../../agent/topology/topology-service.js';
 import { FlowController, ExpiryClass } from '../../agent/flows/flow-controller.js';
 import { LocalState } from '../../agent/state/local-state.js';
@@ -25,25 +24,14 @@ import { buildTopology } from '../../simulation/topology/build.js';
 import { Simulator } from '../../simulation/simulator.js';
 import type { TopologyView } from '../../simulation/topology/view.js';
 import { seededRandom } from '../support/memory-state.js';
+import { sleep, until } from '../support/wait.js';
+import { zkSuite } from '../support/zk-suite.js';
 
 const file = loadTopologyFile(join(repoRoot, 'examples', 'two-tier', 'topology.json'));
 const HOST = file.localHostId!;
-let zk: ZkServer;
-let writer: ZkClient;
 let rootN = 0;
 
-before(async () => {
-  zk = await startZk();
-  writer = testClient({ connectString: zk.connectString });
-  await writer.connect();
-});
-after(async () => {
-  await closeTestClients();
-  await writer.close();
-  await zk.close();
-});
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const suite = zkSuite();
 
 /** Runs the example story through a topology; returns each frame's verdict and reason. */
 function story(topo: TopologyView): string[] {
@@ -58,9 +46,9 @@ function story(topo: TopologyView): string[] {
 
 async function agentOn(): Promise<{ zoom: Zoom; store: TopologyStore; svc: TopologyService; flows: FlowController<string>; removed: string[] }> {
   const root = `/svc${++rootN}`;
-  const zoom = new Zoom(writer, root);
+  const zoom = new Zoom(suite.writer, root);
   await importTopology(zoom, file.objects, 9);
-  const client = testClient({ connectString: zk.connectString, sessionTimeoutMs: 6000 });
+  const client = testClient({ connectString: suite.zk.connectString, sessionTimeoutMs: 6000 });
   await client.connect();
   const store = new TopologyStore(client, { root });
   await store.loadAll();
@@ -68,15 +56,6 @@ async function agentOn(): Promise<{ zoom: Zoom; store: TopologyStore; svc: Topol
   const flows = new FlowController<string>({ install: () => {}, remove: (k) => removed.push(k) });
   const svc = new TopologyService({ source: store, localHostId: HOST, invalidate: (t) => flows.invalidate(t), log: pino({ level: 'silent' }), batchMs: 5 });
   return { zoom, store, svc, flows, removed };
-}
-
-async function within(ms: number, cond: () => boolean, what: string): Promise<number> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms: ${what}`);
-    await sleep(10);
-  }
-  return Date.now() - t0;
 }
 
 test('the topology from ZooKeeper gives the same results as the topology file', async () => {
@@ -112,7 +91,7 @@ test('a rule, a rebinding and a route removal change the affected results and fl
     .create('rules', { id: ruleId, type: 'LITERAL_RULE', chain_id: SG_OUT, action: 'ACCEPT', condition: { dl_type: 2048, nw_proto: 6, tp_dst: { start: 80, end: 80 }, fragment_policy: 'HEADER' } })
     .update('chains', { ...chain.obj, rule_ids: ids }, chain.version)
     .commit();
-  const ms1 = await within(3000, () => removed.includes('via-sg'), 'flows through the security group invalidated');
+  const ms1 = await until(() => removed.includes('via-sg'), 3000, 'flows through the security group invalidated');
   const after1 = story(svc.current());
   const changed = after1.map((x, i) => (x === before[i] ? -1 : i)).filter((i) => i >= 0);
   const port80 = exampleTraffic().findIndex((p) => p.note.includes('80'));
@@ -123,13 +102,13 @@ test('a rule, a rebinding and a route removal change the affected results and fl
   // 2. Rebind vm2 to another interface: its flows go.
   const vm2 = (await zoom.read('ports', VM2))!;
   await zoom.tx().update('ports', { ...vm2.obj, interface_name: 'tap-moved' }, vm2.version).commit();
-  await within(3000, () => svc.current().port(VM2)?.interfaceName === 'tap-moved', 'rebinding seen');
+  await until(() => svc.current().port(VM2)?.interfaceName === 'tap-moved', 3000, 'rebinding seen');
   assert.ok(removed.includes('vm2'));
 
   // 3. Delete the edge router's default route: traffic to the internet now has no route.
   const route = '94000000-0000-4000-8000-000000000011';
   await zoom.tx().delete('routes', route, (await zoom.read('routes', route))!.version).commit();
-  await within(3000, () => removed.includes('via-edge'), 'edge router flows invalidated');
+  await until(() => removed.includes('via-edge'), 3000, 'edge router flows invalidated');
   const after3 = story(svc.current());
   assert.ok(after3.some((x, i) => x !== after1[i] && /short-drop/.test(x)), `a frame now meets no route:\n${after3.join('\n')}`);
   assert.ok(!removed.includes('other'));
@@ -141,12 +120,12 @@ test('a rule, a rebinding and a route removal change the affected results and fl
 test('while ZooKeeper is down the agent keeps simulating; after it returns, changes made meanwhile arrive', async () => {
   const { zoom, svc, store } = await agentOn();
   const baseline = story(svc.current());
-  await zk.stop();
+  await suite.zk.stop();
   await sleep(500);
   // The view in hand still answers, with the same results.
   assert.deepEqual(story(svc.current()), baseline);
-  await zk.start();
-  await writer.connect().catch(() => undefined);
+  await suite.zk.start();
+  await suite.writer.connect().catch(() => undefined);
   // A change written after the restart reaches the agent's view.
   const EDGE_UPLINK = 'f0000000-0000-4000-8000-000000000004';
   let r: Awaited<ReturnType<typeof zoom.read<'ports'>>> = null;
@@ -156,7 +135,7 @@ test('while ZooKeeper is down the agent keeps simulating; after it returns, chan
   }
   assert.ok(r !== null, 'ZooKeeper back');
   await zoom.tx().update('ports', { ...r.obj, admin_state_up: false }, r.version).commit();
-  await within(15000, () => svc.current().port(EDGE_UPLINK)?.adminUp === false, 'change after restart reaches the agent');
+  await until(() => svc.current().port(EDGE_UPLINK)?.adminUp === false, 15000, 'change after restart reaches the agent');
   svc.close();
   store.close();
 });

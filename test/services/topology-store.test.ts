@@ -4,41 +4,29 @@
  * turn writes into exactly the expected events; corrupt data is skipped; missed
  * changes are caught up after a partition and after a session expiry.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { repoRoot } from '../support/paths.js';
-import { startZk, startZkProxy, type ZkServer, testClient, closeTestClients } from '../support/zk.js';
+import { startZkProxy, testClient } from '../support/zk.js';
 import { loadTopologyFile } from '../../agent/topology-file/index.js';
 import { importTopology, importedTopology } from '../../agent/nsdb/zoom-import.js';
 import { exportTopology } from '../../agent/nsdb/zoom-export.js';
 import { TopologyStore, type TopologyEvent } from '../../agent/nsdb/topology-store.js';
 import { Zoom } from '../../agent/nsdb/zoom.js';
 import { decodeZoomObject } from '../../agent/nsdb/zoom-object.js';
-import type { ZkClient } from '../../agent/nsdb/zk/index.js';
 import type { TopologyObjects } from '../../simulation/topology/objects.js';
+import { sleep, until } from '../support/wait.js';
+import { zkSuite } from '../support/zk-suite.js';
 
 const file = loadTopologyFile(join(repoRoot, 'examples', 'two-tier', 'topology.json'));
-let zk: ZkServer;
-let writer: ZkClient;
 let rootN = 0;
 
-before(async () => {
-  zk = await startZk();
-  writer = testClient({ connectString: zk.connectString });
-  await writer.connect();
-});
-after(async () => {
-  await closeTestClients();
-  await writer.close();
-  await zk.close();
-});
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const suite = zkSuite();
 
 async function freshRoot(): Promise<{ root: string; zoom: Zoom }> {
   const root = `/mn${++rootN}`;
-  const zoom = new Zoom(writer, root);
+  const zoom = new Zoom(suite.writer, root);
   await importTopology(zoom, file.objects, 7);
   return { root, zoom };
 }
@@ -49,30 +37,22 @@ function sorted(t: TopologyObjects): TopologyObjects {
   return out as unknown as TopologyObjects;
 }
 
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
 const describe = (e: TopologyEvent): string => `${e.kind} ${e.key} ${e.id}`;
 
 test('a topology written in ZOOM text format loads into the topology file objects', async () => {
   const { root, zoom } = await freshRoot();
   const port = file.objects.ports[0];
   assert.ok(port !== undefined);
-  const text = (await writer.get(zoom.paths.model('Port', port.id))).data.toString('utf8');
+  const text = (await suite.writer.get(zoom.paths.model('Port', port.id))).data.toString('utf8');
   assert.match(text, /^id \{\n {2}msb: \d+\n {2}lsb: \d+\n\}\n/);
-  const prov = decodeZoomObject((await writer.get(zoom.paths.object('Port', port.id))).data);
+  const prov = decodeZoomObject((await suite.writer.get(zoom.paths.object('Port', port.id))).data);
   assert.equal(prov.provenance.length, 1);
   assert.equal(prov.provenance[0]?.change_version, 0);
   const net = file.objects.networks[0];
   assert.ok(net !== undefined);
-  assert.deepEqual((await writer.getChildren(zoom.paths.tables('Network', net.id))).children.sort(), ['ip4_mac_table', 'mac_table']);
+  assert.deepEqual((await suite.writer.getChildren(zoom.paths.tables('Network', net.id))).children.sort(), ['ip4_mac_table', 'mac_table']);
 
-  const c = testClient({ connectString: zk.connectString });
+  const c = testClient({ connectString: suite.zk.connectString });
   await c.connect();
   const store = new TopologyStore(c, { root });
   await store.loadAll();
@@ -84,7 +64,7 @@ test('a topology written in ZOOM text format loads into the topology file object
 
 test('watches: add a rule, rebind a port, delete a route; nothing else moves', async () => {
   const { root, zoom } = await freshRoot();
-  const c = testClient({ connectString: zk.connectString });
+  const c = testClient({ connectString: suite.zk.connectString });
   await c.connect();
   const store = new TopologyStore(c, { root });
   await store.loadAll();
@@ -137,16 +117,16 @@ test('watches: add a rule, rebind a port, delete a route; nothing else moves', a
 test('corrupt and unknown data: logged and skipped, the rest loads; lazy get', async () => {
   const { root, zoom } = await freshRoot();
   const badId = 'd0000000-0000-4000-8000-0000000000bb';
-  await writer.create(zoom.paths.model('Port', badId), Buffer.from('id { msb: 1 lsb: 2 }\nnot valid {{{'));
+  await suite.writer.create(zoom.paths.model('Port', badId), Buffer.from('id { msb: 1 lsb: 2 }\nnot valid {{{'));
   const odd = file.objects.networks[0];
   assert.ok(odd !== undefined);
   const nr = await zoom.read('networks', odd.id);
   assert.ok(nr !== null);
   // An unknown field (a newer schema's) is kept, not an error.
-  const text = (await writer.get(zoom.paths.model('Network', odd.id))).data.toString() + 'future_field: 7\n';
-  await writer.setData(zoom.paths.model('Network', odd.id), Buffer.from(text), nr.version);
+  const text = (await suite.writer.get(zoom.paths.model('Network', odd.id))).data.toString() + 'future_field: 7\n';
+  await suite.writer.setData(zoom.paths.model('Network', odd.id), Buffer.from(text), nr.version);
 
-  const c = testClient({ connectString: zk.connectString });
+  const c = testClient({ connectString: suite.zk.connectString });
   await c.connect();
   const store = new TopologyStore(c, { root });
   await store.loadAll();
@@ -164,7 +144,7 @@ test('corrupt and unknown data: logged and skipped, the rest loads; lazy get', a
   // ...and watched: it appears when created.
   const appeared: TopologyEvent[] = [];
   lazy.on((e) => appeared.push(e));
-  await new Zoom(writer, root).tx().create('routers', { id: 'e0000000-0000-4000-8000-00000000dead', name: 'late' }).commit();
+  await new Zoom(suite.writer, root).tx().create('routers', { id: 'e0000000-0000-4000-8000-00000000dead', name: 'late' }).commit();
   await until(() => appeared.length > 0, 3000, 'late router');
   assert.deepEqual(appeared.map(describe), ['added routers e0000000-0000-4000-8000-00000000dead']);
   lazy.close();
@@ -174,7 +154,7 @@ test('corrupt and unknown data: logged and skipped, the rest loads; lazy get', a
 
 test('catch-up: changes made while partitioned, then after a session expiry', async () => {
   const { root, zoom } = await freshRoot();
-  const proxy = await startZkProxy(zk.port);
+  const proxy = await startZkProxy(suite.zk.port);
   const c = testClient({ connectString: proxy.connectString, sessionTimeoutMs: 4000 });
   await c.connect();
   const store = new TopologyStore(c, { root });
@@ -203,7 +183,7 @@ test('catch-up: changes made while partitioned, then after a session expiry', as
   assert.ok(route !== undefined);
   await zoom.tx().delete('routes', route.id, (await zoom.read('routes', route.id))?.version ?? -1).commit();
   const cred = c.credentials();
-  await zk.expireSession(cred.id, cred.password);
+  await suite.zk.expireSession(cred.id, cred.password);
   proxy.heal();
   await until(() => seen.length >= 2, 10_000, 'catch-up after expiry');
   await sleep(300);
@@ -221,7 +201,7 @@ test('midolman topology import/export commands', async () => {
   const { mkdtempSync, readFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const root = `/cmd${++rootN}`;
-  const env = { MIDO_ZOOKEEPER_HOSTS: zk.connectString, MIDO_ZOOKEEPER_ROOT_KEY: root };
+  const env = { MIDO_ZOOKEEPER_HOSTS: suite.zk.connectString, MIDO_ZOOKEEPER_ROOT_KEY: root };
   const src = join(repoRoot, 'examples', 'two-tier', 'topology.json');
   assert.equal(await topologyCommand(['import', src], { env, iniPaths: [] }), 0);
   assert.equal(await topologyCommand(['import', src], { env, iniPaths: [] }), 1, 'second import: objects exist');

@@ -14,16 +14,7 @@ import { Simulator } from '../../simulation/simulator.js';
 import type { TopologyView } from '../../simulation/topology/view.js';
 import { exampleTraffic } from './example-traffic.js';
 import { seededRandom } from './memory-state.js';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms: ${what}`);
-    await sleep(1);
-  }
-}
+import { until } from './wait.js';
 
 function classKey(cls: string): DeviceClassKey {
   const k = TOPOLOGY_CLASS_KEYS.find((x) => CLASS_OF[x] === cls);
@@ -53,7 +44,7 @@ export async function lazyStory(svc: TopologyService, waitMs = 2000): Promise<{ 
       assert.ok(round < 20, `frame ${i} still waiting after 20 rounds (${r.reason})`);
       const w = r.waitingFor;
       parks++;
-      await until(() => svc.view().isReady(classKey(w.objectClass), w.id), waitMs, r.reason);
+      await until(() => svc.view().isReady(classKey(w.objectClass), w.id), waitMs, r.reason, 1);
     }
   }
   return { results, parks };

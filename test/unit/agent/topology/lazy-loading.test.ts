@@ -18,6 +18,7 @@ import { TOPOLOGY_CLASS_KEYS, type TopologyClassKey, type TopologyObjects } from
 import { repoRoot } from '../../../support/paths.js';
 import { importedTopology } from '../../../../agent/nsdb/zoom-import.js';
 import { eagerStory, lazyStory } from '../../../support/lazy-story.js';
+import { sleep, until } from '../../../support/wait.js';
 
 type Obj = { readonly id: string } & Record<string, unknown>;
 
@@ -83,20 +84,10 @@ class SlowSource implements TopologySource {
 const file = loadTopologyFile(join(repoRoot, 'examples', 'two-tier', 'topology.json'));
 const HOST = file.localHostId!;
 const objects = importedTopology(file.objects);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function service(src: SlowSource): TopologyService {
   return new TopologyService({ source: src, localHostId: HOST, invalidate: () => 0, log: pino({ level: 'silent' }), batchMs: 1 });
 }
-
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms: ${what}`);
-    await sleep(1);
-  }
-}
-
 
 test('packets wait for the devices they touch and then get the results of a fully loaded topology', async () => {
   const src = new SlowSource(objects);
@@ -115,7 +106,7 @@ test('a ready device is never replaced by a partial one: a port added to a bridg
   const svc = service(src);
   const bridge = objects.networks[0]!;
   await svc.demand('networks', bridge.id);
-  await until(() => svc.view().isReady('networks', bridge.id), 2000, 'bridge ready');
+  await until(() => svc.view().isReady('networks', bridge.id), 2000, 'bridge ready', 1);
   const before = svc.current().bridge(bridge.id)!.portIds.length;
   // A new port: ZOOM writes it and the bridge's back-reference in one multi.
   const port = { id: 'd0000000-0000-4000-8000-0000000000ff', network_id: bridge.id, admin_state_up: true };
@@ -176,7 +167,7 @@ test('a device that never arrives keeps the packet not-yet (bounded by the waiti
   assert.throws(() => svc.view().bridge(bridge.id), /not yet: Network/);
   const router = objects.routers[0]!;
   await svc.demand('routers', router.id);
-  await until(() => svc.view().isReady('routers', router.id), 2000, 'router ready');
+  await until(() => svc.view().isReady('routers', router.id), 2000, 'router ready', 1);
   assert.notEqual(svc.view().router(router.id), null);
   svc.close();
 });
@@ -186,7 +177,7 @@ test('an object that does not exist is ready as null, not a wait', async () => {
   const svc = service(src);
   const ghost = 'ffffffff-0000-4000-8000-000000000000';
   assert.throws(() => svc.view().port(ghost), /not yet: Port/);
-  await until(() => svc.view().isReady('ports', ghost), 2000, 'absent port settled');
+  await until(() => svc.view().isReady('ports', ghost), 2000, 'absent port settled', 1);
   assert.equal(svc.view().port(ghost), null);
   svc.close();
 });
