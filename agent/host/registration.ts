@@ -242,6 +242,8 @@ export class HostRegistration {
   async stop(): Promise<void> {
     this.stopped = true;
     this.offSession?.();
+    // A re-registration under way would write its keys back after we delete them: let it end first.
+    await this.registering?.catch(() => undefined);
     const p = this.zoom.paths;
     const paths = [
       ...[...this.active.keys()].map((id) => p.stateKey(this.id, 'Port', id, 'active')),
