@@ -69,8 +69,13 @@ export class HostBindings {
     this.portIds = next;
     for (const id of gone) this.apply(id, null);
     await Promise.all(ids.map(async (id) => {
-      const port = await this.store.fetch('ports', id).catch(() => null);
-      if (this.portIds.has(id)) this.apply(id, port);
+      const fetched = await this.store.fetch('ports', id).catch(() => null);
+      if (!this.portIds.has(id)) return;
+      // The port's own event may have been applied while we waited (ZOOM writes the Host
+      // back-reference before the Port in one multi): apply the newest version, never the
+      // one fetched, which would undo a binding just made.
+      const now = this.store.peek('ports', id);
+      this.apply(id, now === undefined ? fetched : now);
     }));
   }
 

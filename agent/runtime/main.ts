@@ -155,7 +155,10 @@ async function startServices(
     if (old !== undefined && old !== ev.name) void datapath.interfaceDown(old);
     if (ev.event === 'del') linkNames.delete(ev.ifindex);
     else linkNames.set(ev.ifindex, ev.name);
-    if (ev.event === 'del' || !ev.up) void datapath.interfaceDown(ev.name);
+    if (ev.event === 'del' || !ev.up) {
+      log.info({ ifname: ev.name, event: ev.event, up: ev.up }, 'interface gone or down');
+      void datapath.interfaceDown(ev.name);
+    }
     else void datapath.interfaceUp(ev.name);
   });
   links.start();
@@ -166,7 +169,10 @@ async function startServices(
     if (ev.kind === 'bound') {
       void topology.demand('ports', ev.binding.portId);
       void datapath.bind(ev.binding.portId, ev.binding.interfaceName);
-    } else void datapath.unbind(ev.portId);
+    } else {
+      log.info({ port: ev.portId, ifname: ev.interfaceName }, 'port no longer bound to this host');
+      void datapath.unbind(ev.portId);
+    }
   });
   // start() reports the current bindings through the listener above; wait for their ports to load.
   await bindings.start();

@@ -16,7 +16,7 @@ import { TopologyStore } from '../../agent/nsdb/topology-store.js';
 import { Zoom } from '../../agent/nsdb/zoom.js';
 import { decodeZoomObject, ZoomChange, ZoomOwner } from '../../agent/nsdb/zoom-object.js';
 import type { ZkClient } from '../../agent/nsdb/zk/index.js';
-import { until } from '../support/wait.js';
+import { sleep, until } from '../support/wait.js';
 
 const H1 = 'a0000000-0000-4000-8000-000000000001';
 const H2 = 'a0000000-0000-4000-8000-000000000002';
@@ -169,6 +169,15 @@ test('mm-ctl bind/unbind change exactly the expected fields, in one multi, and t
   assert.deepEqual((await zoom.read('hosts', H1))?.obj, before.h1);
   await until(() => seen.length >= 1, 3000, 'unbound event');
   assert.deepEqual(seen, [{ kind: 'unbound', portId: P1, interfaceName: 'tap-new' }]);
+
+  // Bound again while the agent already watches the port: the multi writes the Host's
+  // back-reference before the Port, and the binding must not be undone by the older port.
+  seen.length = 0;
+  assert.equal(await mmCtl(['--bind-port', P1, 'tap-new'], base), MM_CTL_OK);
+  await until(() => seen.length >= 1, 3000, 'bound again');
+  await sleep(300);
+  assert.deepEqual(seen.map((e) => e.kind), ['bound'], 'one bound event, no unbound after it');
+  assert.deepEqual(bindings.current().map((b) => b.portId), [P1]);
 
   assert.equal(await mmCtl(['--bind-port', 'd0000000-0000-4000-8000-0000000000ee', 'x'], base), MM_CTL_STATE_ERROR);
   assert.equal(await mmCtl(['--bind-port', P1], base), MM_CTL_BAD_COMMAND);
